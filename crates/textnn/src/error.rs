@@ -1,0 +1,86 @@
+//! The library's one error type.
+//!
+//! Every variant names the rule that was broken and the value that broke it,
+//! so the command line can print it as it is.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong inside the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A line (or record) of an input file is malformed.
+    #[error("{path}:{line}: {message}")]
+    Data {
+        /// The file being read, as the user named it.
+        path: String,
+        /// 1-based line number (for CSV: the line where the record starts).
+        line: usize,
+        /// What is wrong with that line.
+        message: String,
+    },
+    /// A whole input file is unusable (empty, wrong shape, unknown format).
+    #[error("{path}: {message}")]
+    Input {
+        /// The file being read.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A training or prediction setting is out of its allowed range.
+    #[error("invalid setting: {0}")]
+    InvalidConfig(String),
+    /// A model file is not a valid textnn model.
+    #[error("{path}: {message}")]
+    BadModel {
+        /// The model file.
+        path: String,
+        /// Why it was refused.
+        message: String,
+    },
+    /// Training produced a NaN or infinite value.
+    #[error(
+        "training diverged at epoch {epoch}: the {what} became {value} \
+         (lower the learning rate, currently {learning_rate}, or add gradient clipping)"
+    )]
+    Diverged {
+        /// 1-based epoch in which the value appeared.
+        epoch: usize,
+        /// Which quantity (loss, weights).
+        what: &'static str,
+        /// The offending value.
+        value: f32,
+        /// The learning rate in use.
+        learning_rate: f32,
+    },
+}
+
+/// Shorthand for results carrying [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Builds an [`Error::Data`] for `path:line`.
+    pub fn data(path: &str, line: usize, message: impl Into<String>) -> Self {
+        Error::Data {
+            path: path.to_string(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    /// Builds an [`Error::Io`] for `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
