@@ -1,1 +1,65 @@
-fn main() {}
+//! `textnn`: train, test and use neural-network text classifiers.
+//!
+//! `main` parses the command line, runs one command and turns its result
+//! into an exit code: 0 success, 1 runtime or data error, 2 usage error
+//! (clap's own). Errors go to stderr as `textnn: FILE:LINE: reason`. A
+//! closed stdout (`textnn predict ... | head`) is not an error.
+
+mod args;
+mod commands;
+mod output;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Neural-network text classification: one engine for the classic blog
+/// network and fastText's model.
+#[derive(Parser, Debug)]
+#[command(name = "textnn", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train a classifier on labelled text and save it.
+    Train(commands::train::TrainArgs),
+    /// Score a model on labelled text: accuracy, loss, P@k, R@k, per-label F1.
+    Test(commands::test::TestArgs),
+    /// Print the top labels of each input line.
+    Predict(commands::predict::PredictArgs),
+    /// Describe a model file: format, architecture, sizes, training settings.
+    Info(commands::info::InfoArgs),
+    /// Prove backpropagation against finite differences for every activation × loss × depth × combine.
+    Gradcheck(commands::gradcheck::GradcheckArgs),
+    /// Train on the bundled Home Assistant intents, report test accuracy and classify a few commands.
+    Demo(commands::demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let command = Cli::command().mut_subcommand("train", |c| {
+        c.after_help(args::preset_table())
+    });
+    let matches = command.get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let result = match cli.command {
+        Command::Train(a) => commands::train::run(a),
+        Command::Test(a) => commands::test::run(a),
+        Command::Predict(a) => commands::predict::run(a),
+        Command::Info(a) => commands::info::run(a),
+        Command::Gradcheck(a) => commands::gradcheck::run(a),
+        Command::Demo(a) => commands::demo::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("textnn: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

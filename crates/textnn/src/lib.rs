@@ -2,12 +2,23 @@
 //!
 //! Text flows one way: [`text`] (normalize, tokenize) → [`vocab`] →
 //! [`features`] → [`nn`] (forward, loss, backward) → [`optim`] → [`format`]
-//! (model file) → [`model::Classifier::predict`].
+//! (model file) → [`model::Classifier::predict`]. [`train`] runs the loop;
+//! [`data`] reads labelled files; [`metrics`] scores predictions.
 #![deny(missing_docs)]
 
 pub mod data;
 pub mod error;
+pub mod features;
+pub mod format;
+pub mod linalg;
 pub mod metrics;
+pub mod model;
+pub mod nn;
+pub mod optim;
 pub mod text;
+pub mod train;
+pub mod vocab;
 
 pub use error::{Error, Result};
+pub use model::Classifier;
+pub use train::{train, TrainConfig};

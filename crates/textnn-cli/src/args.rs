@@ -1,0 +1,166 @@
+//! Options shared by several commands, each defined once.
+
+use clap::Args;
+use textnn::data::{DataFormat, ReadOptions};
+use textnn::TrainConfig;
+
+/// How to read a data file.
+#[derive(Args, Debug, Clone)]
+pub struct ReadArgs {
+    /// Input format [default: from the extension: .csv, .tsv, .jsonl, .json (intents), else fasttext].
+    #[arg(long, value_name = "fasttext|csv|tsv|jsonl|intents")]
+    pub format: Option<DataFormat>,
+    /// Prefix that marks labels in fastText-format lines.
+    #[arg(long, default_value = "__label__")]
+    pub label_prefix: String,
+    /// CSV/TSV column holding the text.
+    #[arg(long, default_value = "text")]
+    pub text_column: String,
+    /// CSV/TSV column holding the label.
+    #[arg(long, default_value = "label")]
+    pub label_column: String,
+}
+
+impl ReadArgs {
+    /// Reader options; `require_labels` for training and testing.
+    pub fn options(&self, require_labels: bool) -> ReadOptions {
+        ReadOptions {
+            format: self.format,
+            label_prefix: self.label_prefix.clone(),
+            text_column: self.text_column.clone(),
+            label_column: self.label_column.clone(),
+            require_labels,
+        }
+    }
+}
+
+/// The value of each setting in each preset, printed under `train --help`
+/// from the presets themselves so the help never drifts from the code.
+pub fn preset_table() -> String {
+    let presets = [
+        TrainConfig::default_preset(),
+        TrainConfig::fasttext(),
+        TrainConfig::blog(),
+    ];
+    type Getter = fn(&TrainConfig) -> String;
+    let rows: [(&str, Getter); 22] = [
+        ("--tokenizer", |c| c.text.tokenizer.to_string()),
+        ("--lowercase", |c| c.text.lowercase.to_string()),
+        ("--stem", |c| c.text.stem.map_or("none".into(), |s| s.to_string())),
+        ("--min-count", |c| c.min_count.to_string()),
+        ("--word-ngrams", |c| c.features.word_ngrams.to_string()),
+        ("--char-ngrams", |c| {
+            c.features
+                .char_ngrams
+                .map_or("none".into(), |(a, b)| format!("{a}-{b}"))
+        }),
+        ("--buckets", |c| c.features.buckets.to_string()),
+        ("--binary", |c| c.features.binary.to_string()),
+        ("--dim", |c| c.network.dim.to_string()),
+        ("--combine", |c| c.network.combine.to_string()),
+        ("--embedding-activation", |c| c.network.embedding_activation.to_string()),
+        ("--hidden", |c| hidden_to_string(&c.network.hidden)),
+        ("--activation", |c| c.network.hidden_activation.to_string()),
+        ("--loss", |c| c.network.loss.to_string()),
+        ("--bias", |c| c.network.bias.to_string()),
+        ("--optimizer", |c| c.optimizer.kind.to_string()),
+        ("--lr", |c| c.learning_rate.to_string()),
+        ("--schedule", |c| format!("{:?}", c.schedule).to_lowercase()),
+        ("--epochs", |c| c.epochs.to_string()),
+        ("--batch", |c| match c.batch {
+            textnn::train::Batch::Size(n) => n.to_string(),
+            textnn::train::Batch::Full => "full".into(),
+        }),
+        ("--reduction", |c| format!("{:?}", c.reduction).to_lowercase()),
+        ("--threshold", |c| c.threshold.to_string()),
+    ];
+    let mut out = String::from("Defaults of each preset (an option given on the command line wins):\n\n");
+    out.push_str(&format!(
+        "  {:<24}{:>12}{:>12}{:>12}\n",
+        "option", "default", "fasttext", "blog"
+    ));
+    for (name, get) in rows {
+        out.push_str(&format!("  {name:<24}"));
+        for p in &presets {
+            out.push_str(&format!("{:>12}", get(p)));
+        }
+        out.push('\n');
+    }
+    out.push_str(
+        "\nAll presets: --optimizer l2 0, no --clip-grad, --dropout 0, --seed 1.\n\
+         The blog preset also prints the mean absolute error every 10000 epochs and stops when it rises.",
+    );
+    out
+}
+
+/// `64,32`, or `none` for no hidden layer.
+pub fn hidden_to_string(hidden: &[usize]) -> String {
+    if hidden.is_empty() {
+        "none".into()
+    } else {
+        hidden
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// Parses `64,32` or `none`.
+pub fn parse_hidden(s: &str) -> Result<Vec<usize>, String> {
+    if s == "none" || s.is_empty() {
+        return Ok(Vec::new());
+    }
+    s.split(',')
+        .map(|w| match w.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(n),
+            _ => Err(format!(
+                "hidden layer widths must be positive integers separated by commas, got {w:?}"
+            )),
+        })
+        .collect()
+}
+
+/// Parses `MIN-MAX` (or `none`) for character n-grams.
+pub fn parse_char_ngrams(s: &str) -> Result<Option<(usize, usize)>, String> {
+    if s == "none" || s == "0" {
+        return Ok(None);
+    }
+    let err = || format!("character n-grams must be MIN-MAX like 3-6, or none; got {s:?}");
+    let (a, b) = s.split_once('-').ok_or_else(err)?;
+    let (a, b) = (
+        a.parse::<usize>().map_err(|_| err())?,
+        b.parse::<usize>().map_err(|_| err())?,
+    );
+    Ok(Some((a, b)))
+}
+
+/// Parses `none` or a Snowball language.
+pub fn parse_stem(s: &str) -> Result<Option<textnn::text::StemLanguage>, String> {
+    if s == "none" {
+        Ok(None)
+    } else {
+        s.parse().map(Some).map_err(|e: <textnn::text::StemLanguage as std::str::FromStr>::Err| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_and_char_ngrams_parse() {
+        assert_eq!(parse_hidden("64,32").unwrap(), vec![64, 32]);
+        assert_eq!(parse_hidden("none").unwrap(), Vec::<usize>::new());
+        assert!(parse_hidden("64,0").is_err());
+        assert_eq!(parse_char_ngrams("3-6").unwrap(), Some((3, 6)));
+        assert_eq!(parse_char_ngrams("none").unwrap(), None);
+        assert!(parse_char_ngrams("3").is_err());
+    }
+
+    #[test]
+    fn preset_table_lists_every_preset_value() {
+        let table = preset_table();
+        assert!(table.contains("--dim") && table.contains("fasttext") && table.contains("squared"));
+    }
+}

@@ -1,0 +1,64 @@
+//! `textnn info MODEL`: what a model file holds.
+
+use crate::args::hidden_to_string;
+use crate::output;
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use textnn::Classifier;
+
+/// Options of `textnn info`.
+#[derive(Args, Debug)]
+pub struct InfoArgs {
+    /// Model file.
+    pub model: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
+    let model = Classifier::load(&args.model)?;
+    let bytes = std::fs::metadata(&args.model).map(|m| m.len()).unwrap_or(0);
+    let net = model.network().config();
+    let settings = model.settings();
+    let mut out = output::stdout();
+    if args.json {
+        let value = serde_json::json!({
+            "format_version": textnn::format::FORMAT_VERSION,
+            "bytes": bytes,
+            "preset": settings.preset,
+            "architecture": net.describe(),
+            "words": model.vocabulary().len(),
+            "labels": model.labels().names(),
+            "input_rows": net.input_rows,
+            "dim": net.dim,
+            "hidden": net.hidden,
+            "settings": settings,
+        });
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "file            {} ({bytes} bytes)", args.model.display())?;
+        writeln!(out, "format version  {}", textnn::format::FORMAT_VERSION)?;
+        writeln!(out, "preset          {}", settings.preset)?;
+        writeln!(out, "architecture    {}", net.describe())?;
+        writeln!(out, "vocabulary      {} words", model.vocabulary().len())?;
+        writeln!(out, "labels          {}", model.labels().len())?;
+        writeln!(out, "input rows      {} ({} words + {} buckets)", net.input_rows, model.vocabulary().len(), net.input_rows - model.vocabulary().len())?;
+        writeln!(out, "dim             {}", net.dim)?;
+        writeln!(out, "hidden          {}", hidden_to_string(&net.hidden))?;
+        writeln!(out, "tokenizer       {} (lowercase {}, stem {})", settings.text.tokenizer, settings.text.lowercase, settings.text.stem.map_or("none".into(), |s| s.to_string()))?;
+        writeln!(out, "features        word n-grams {}, char n-grams {}, binary {}, min count {}",
+            settings.features.word_ngrams,
+            settings.features.char_ngrams.map_or("none".into(), |(a, b)| format!("{a}-{b}")),
+            settings.features.binary, settings.min_count)?;
+        writeln!(out, "training        {} lr {} ({:?} schedule), {} epochs, batch {:?} ({:?}), dropout {}, l2 {}, seed {}",
+            settings.optimizer.kind, settings.learning_rate, settings.schedule, settings.epochs,
+            settings.batch, settings.reduction, settings.dropout, settings.optimizer.l2, settings.seed)?;
+        writeln!(out, "threshold       {}", settings.threshold)?;
+    }
+    output::finish(out)?;
+    Ok(ExitCode::SUCCESS)
+}

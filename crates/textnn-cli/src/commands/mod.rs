@@ -1,0 +1,8 @@
+//! One module per subcommand.
+
+pub mod demo;
+pub mod gradcheck;
+pub mod info;
+pub mod predict;
+pub mod test;
+pub mod train;

@@ -1,0 +1,63 @@
+//! `textnn test MODEL INPUT`: how well a model does on labelled data.
+
+use crate::args::ReadArgs;
+use crate::output;
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use textnn::metrics::Evaluator;
+use textnn::Classifier;
+
+/// Options of `textnn test`.
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    /// Model file.
+    pub model: PathBuf,
+    /// Labelled test data.
+    pub input: PathBuf,
+    /// Predictions per text used for P@k, R@k and per-label figures.
+    #[arg(short, long, default_value_t = 1)]
+    pub k: usize,
+    /// Ignore predictions below this probability [default: the model's, 0 unless trained with --preset blog].
+    #[arg(short, long)]
+    pub threshold: Option<f32>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
+    let model = Classifier::load(&args.model)?;
+    let threshold = args.threshold.unwrap_or(model.settings().threshold);
+    let examples = textnn::data::read_file(&args.input, &args.read.options(true))?;
+    let mut evaluator = Evaluator::new(model.labels().names().to_vec(), args.k);
+    let mut scratch = model.scratch();
+    let (mut gold, mut unseen) = (Vec::new(), Vec::new());
+    for example in &examples {
+        gold.clear();
+        unseen.clear();
+        for label in &example.labels {
+            match model.labels().id(label) {
+                Some(id) => gold.push(id as usize),
+                None => unseen.push(label.clone()),
+            }
+        }
+        // The loss is defined against known labels only.
+        let loss = (!gold.is_empty()).then(|| model.loss_with(&example.text, &gold, &mut scratch));
+        let predicted = model.predict_with(&example.text, args.k, threshold, &mut scratch);
+        evaluator.add(&gold, &unseen, &predicted, loss);
+    }
+    let report = evaluator.finish();
+    let mut out = output::stdout();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", report.to_text())?;
+    }
+    output::finish(out)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,232 @@
+//! `textnn train INPUT -o MODEL [options]`.
+
+use crate::args::{self, ReadArgs};
+use anyhow::Context;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use textnn::nn::{Activation, Combine, Loss};
+use textnn::optim::OptimizerKind;
+use textnn::text::{StemLanguage, TokenizerKind};
+use textnn::train::{Batch, Reduction, Schedule, TrainEvent};
+use textnn::TrainConfig;
+
+/// Options of `textnn train`. Every model setting is optional: unset ones
+/// take the preset's value (table at the end of `--help`).
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Labelled training data.
+    pub input: PathBuf,
+    /// Where to write the model.
+    #[arg(short, long, value_name = "MODEL")]
+    pub output: PathBuf,
+    /// Starting settings: default, fasttext or blog.
+    #[arg(long, default_value = "default")]
+    pub preset: String,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Print only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Settings that override the preset.
+#[derive(Args, Debug, Default)]
+pub struct ModelArgs {
+    /// Tokenizer: unicode (NFC, word boundaries, keeps numbers and emoji) or whitespace (fastText's split).
+    #[arg(long)]
+    pub tokenizer: Option<TokenizerKind>,
+    /// Lowercase the text (true or false).
+    #[arg(long, value_name = "BOOL")]
+    pub lowercase: Option<bool>,
+    /// Snowball stemmer language, or none.
+    #[arg(long, value_name = "LANG|none", value_parser = args::parse_stem)]
+    pub stem: Option<Option<StemLanguage>>,
+    /// Drop words seen fewer times than this.
+    #[arg(long)]
+    pub min_count: Option<u64>,
+    /// Longest word n-gram (1 = words only).
+    #[arg(long)]
+    pub word_ngrams: Option<usize>,
+    /// Character n-gram lengths MIN-MAX, or none.
+    #[arg(long, value_name = "MIN-MAX|none", value_parser = args::parse_char_ngrams)]
+    pub char_ngrams: Option<Option<(usize, usize)>>,
+    /// Hash buckets for word and character n-grams.
+    #[arg(long)]
+    pub buckets: Option<usize>,
+    /// Count each feature once per text (true or false).
+    #[arg(long, value_name = "BOOL")]
+    pub binary: Option<bool>,
+    /// Embedding dimension.
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// How the embedding bag combines rows: mean or sum.
+    #[arg(long)]
+    pub combine: Option<Combine>,
+    /// Activation after the embedding bag.
+    #[arg(long, value_name = "ACTIVATION")]
+    pub embedding_activation: Option<Activation>,
+    /// Hidden layer widths, e.g. 64,32, or none.
+    #[arg(long, value_name = "W1,W2,...|none", value_parser = args::parse_hidden)]
+    pub hidden: Option<Vec<usize>>,
+    /// Activation of hidden layers: identity, sigmoid, tanh, relu, leaky-relu, softplus.
+    #[arg(long)]
+    pub activation: Option<Activation>,
+    /// Output and loss: softmax (cross-entropy), ova (sigmoid + binary cross-entropy), squared (sigmoid + squared error).
+    #[arg(long)]
+    pub loss: Option<Loss>,
+    /// Bias in dense layers (true or false).
+    #[arg(long, value_name = "BOOL")]
+    pub bias: Option<bool>,
+    /// Update rule: sgd, momentum or adam.
+    #[arg(long)]
+    pub optimizer: Option<OptimizerKind>,
+    /// Initial learning rate.
+    #[arg(long)]
+    pub lr: Option<f32>,
+    /// Learning-rate schedule: linear (decay to 0) or constant.
+    #[arg(long)]
+    pub schedule: Option<Schedule>,
+    /// Passes over the training data.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Examples per step: a number, or full (full-batch gradient descent).
+    #[arg(long, value_name = "N|full")]
+    pub batch: Option<Batch>,
+    /// Batch gradient: mean or sum of the examples' gradients.
+    #[arg(long)]
+    pub reduction: Option<Reduction>,
+    /// Dropout rate on the embedding output and hidden layers [default: 0].
+    #[arg(long)]
+    pub dropout: Option<f32>,
+    /// L2 penalty [default: 0].
+    #[arg(long)]
+    pub l2: Option<f32>,
+    /// Largest gradient L2 norm [default: no clipping].
+    #[arg(long)]
+    pub clip_grad: Option<f32>,
+    /// Random seed [default: 1].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Default probability threshold stored with the model.
+    #[arg(long)]
+    pub threshold: Option<f32>,
+}
+
+impl ModelArgs {
+    /// `base` with every given option applied.
+    pub fn apply(&self, mut c: TrainConfig) -> TrainConfig {
+        macro_rules! set {
+            ($field:expr, $value:expr) => {
+                if let Some(v) = $value.clone() {
+                    $field = v;
+                }
+            };
+        }
+        set!(c.text.tokenizer, self.tokenizer);
+        set!(c.text.lowercase, self.lowercase);
+        set!(c.text.stem, self.stem);
+        set!(c.min_count, self.min_count);
+        set!(c.features.word_ngrams, self.word_ngrams);
+        set!(c.features.char_ngrams, self.char_ngrams);
+        set!(c.features.buckets, self.buckets);
+        set!(c.features.binary, self.binary);
+        set!(c.network.dim, self.dim);
+        set!(c.network.combine, self.combine);
+        set!(c.network.embedding_activation, self.embedding_activation);
+        set!(c.network.hidden, self.hidden);
+        set!(c.network.hidden_activation, self.activation);
+        set!(c.network.loss, self.loss);
+        set!(c.network.bias, self.bias);
+        set!(c.optimizer.kind, self.optimizer);
+        set!(c.learning_rate, self.lr);
+        set!(c.schedule, self.schedule);
+        set!(c.epochs, self.epochs);
+        set!(c.batch, self.batch);
+        set!(c.reduction, self.reduction);
+        set!(c.dropout, self.dropout);
+        set!(c.optimizer.l2, self.l2);
+        if self.clip_grad.is_some() {
+            c.optimizer.clip_grad = self.clip_grad;
+        }
+        set!(c.seed, self.seed);
+        set!(c.threshold, self.threshold);
+        c
+    }
+}
+
+pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
+    let config = args.model.apply(TrainConfig::preset(&args.preset)?);
+    config.validate()?;
+    let examples = textnn::data::read_file(&args.input, &args.read.options(true))?;
+    let quiet = args.quiet;
+    if !quiet {
+        eprintln!(
+            "read {} examples from {}",
+            examples.len(),
+            args.input.display()
+        );
+    }
+    let print_every = print_interval(&config);
+    let started = std::time::Instant::now();
+    let model = textnn::train(&config, &examples, &mut |event| {
+        if !quiet {
+            report(event, print_every);
+        }
+    })?;
+    let bytes = model.to_bytes();
+    textnn::format::write_atomically(&args.output, &bytes)
+        .with_context(|| "saving the model".to_string())?;
+    if !quiet {
+        eprintln!(
+            "trained in {:.2}s; saved {} ({} bytes)",
+            started.elapsed().as_secs_f64(),
+            args.output.display(),
+            bytes.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Epochs between progress lines: every epoch up to 100 epochs, else a
+/// tenth of them (the blog preset: its error-check interval).
+pub fn print_interval(config: &TrainConfig) -> usize {
+    config
+        .stop_when_error_rises_every
+        .unwrap_or(if config.epochs <= 100 { 1 } else { config.epochs / 10 })
+}
+
+/// Prints one training event to stderr.
+pub fn report(event: &TrainEvent, every: usize) {
+    match event {
+        TrainEvent::Prepared {
+            examples,
+            words,
+            labels,
+            input_rows,
+            parameters,
+        } => eprintln!(
+            "{examples} examples, {words} words, {labels} labels; {input_rows} input rows, {parameters} weights"
+        ),
+        TrainEvent::Epoch(s) => {
+            if s.epoch % every == 0 || s.epoch == s.epochs {
+                eprintln!(
+                    "epoch {:>w$}/{}  loss {:.6}  mean |t - p| {:.6}  training error rate {:.4}  lr {:.6}  {:.0} examples/s",
+                    s.epoch,
+                    s.epochs,
+                    s.mean_loss,
+                    s.mean_abs_error,
+                    s.error_rate,
+                    s.learning_rate,
+                    s.examples_per_second,
+                    w = s.epochs.to_string().len()
+                );
+            }
+        }
+        TrainEvent::StoppedEarly { epoch, reason } => {
+            eprintln!("stopped after epoch {epoch}: {reason}")
+        }
+    }
+}

@@ -1,1 +1,0 @@
-//! Readers (in progress).

@@ -1,0 +1,365 @@
+//! fastText's format: `__label__a __label__b some text`, one example a line.
+//!
+//! The file is checked for UTF-8 once, as a whole, and then cut into lines
+//! and words without copying; each example costs one `String` for its text
+//! and one for each label.
+
+use super::{push_unique, strip_bom, Example, ReadOptions};
+use crate::{Error, Result};
+
+/// fastText's word separators, from `Dictionary::readWord` in fastText's
+/// `src/dictionary.cc`: space, tab, newline, carriage return, vertical tab,
+/// form feed and NUL.
+const SEPARATORS: [char; 7] = [' ', '\t', '\n', '\r', '\x0B', '\x0C', '\0'];
+
+/// Splits one fastText-format line into (labels, text): words starting with
+/// `label_prefix` anywhere in the line are labels (prefix removed, order
+/// kept, repeats dropped), the remaining words joined by single spaces are
+/// the text. Words are separated as in fastText (`' '`, `'\t'`, `'\n'`,
+/// `'\r'`, `'\x0B'`, `'\x0C'`, `'\0'`). A bare prefix yields an empty label,
+/// which the caller may refuse; [`parse_bytes`](super::parse_bytes) does.
+///
+/// ```
+/// use textnn::data::split_fasttext_line;
+///
+/// let (labels, text) = split_fasttext_line("__label__a  good\tday __label__b __label__a\r", "__label__");
+/// assert_eq!(labels, ["a", "b"]);
+/// assert_eq!(text, "good day");
+/// ```
+pub fn split_fasttext_line<'a>(line: &'a str, label_prefix: &str) -> (Vec<&'a str>, String) {
+    let mut labels = Vec::new();
+    let mut text = String::new();
+    split_into(line, label_prefix, &mut labels, &mut text);
+    (labels, text)
+}
+
+/// [`split_fasttext_line`] into buffers the caller owns, so that parsing a
+/// file reuses one label buffer for all its lines.
+fn split_into<'a>(line: &'a str, label_prefix: &str, labels: &mut Vec<&'a str>, text: &mut String) {
+    for word in line.split(SEPARATORS).filter(|word| !word.is_empty()) {
+        match word.strip_prefix(label_prefix) {
+            Some(label) => {
+                if !labels.contains(&label) {
+                    labels.push(label);
+                }
+            }
+            None => {
+                if !text.is_empty() {
+                    text.push(' ');
+                }
+                text.push_str(word);
+            }
+        }
+    }
+}
+
+/// Parses a whole fastText file.
+pub(super) fn parse(source: &str, bytes: &[u8], options: &ReadOptions) -> Result<Vec<Example>> {
+    let prefix = options.label_prefix.as_str();
+    // An empty prefix would make every word a label, and one containing a
+    // separator could never match a word: both are setting mistakes.
+    if prefix.is_empty() || prefix.contains(SEPARATORS) {
+        return Err(Error::InvalidConfig(format!(
+            "the label prefix must be non-empty and contain no whitespace, got {prefix:?}"
+        )));
+    }
+    let bytes = strip_bom(bytes);
+    let content = std::str::from_utf8(bytes).map_err(|e| utf8_error(source, bytes, e))?;
+
+    let line_count = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    let mut examples = Vec::with_capacity(line_count);
+    let mut labels: Vec<&str> = Vec::new();
+    for (index, line) in content.split('\n').enumerate() {
+        let line_number = index + 1;
+        labels.clear();
+        let mut text = String::with_capacity(line.len());
+        split_into(line, prefix, &mut labels, &mut text);
+        if labels.is_empty() && text.is_empty() {
+            continue;
+        }
+        if labels.iter().any(|label| label.is_empty()) {
+            return Err(Error::data(
+                source,
+                line_number,
+                format!("empty label: a word {prefix:?} with nothing after the prefix"),
+            ));
+        }
+        if text.is_empty() {
+            return Err(Error::data(source, line_number, "labels but no text"));
+        }
+        if labels.is_empty() && options.require_labels {
+            return Err(Error::data(
+                source,
+                line_number,
+                format!("no label (expected a word starting with {prefix})"),
+            ));
+        }
+        let mut owned_labels = Vec::with_capacity(labels.len());
+        for label in &labels {
+            push_unique(&mut owned_labels, label);
+        }
+        examples.push(Example {
+            text,
+            labels: owned_labels,
+            line: line_number,
+        });
+    }
+    Ok(examples)
+}
+
+/// Names the line and the byte within it where the UTF-8 check failed;
+/// the byte offset counts from 0 at the start of that line.
+fn utf8_error(source: &str, bytes: &[u8], error: std::str::Utf8Error) -> Error {
+    let position = error.valid_up_to();
+    let before = &bytes[..position];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |newline| newline + 1);
+    Error::data(
+        source,
+        line,
+        format!(
+            "invalid UTF-8 at byte offset {} of the line (save the file as UTF-8)",
+            position - line_start
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_bytes;
+    use super::*;
+    use crate::data::DataFormat;
+
+    /// What a table row expects: the examples as (text, labels, line), or
+    /// pieces the error message must contain.
+    enum Expect {
+        Examples(&'static [(&'static str, &'static [&'static str], usize)]),
+        Error(&'static [&'static str]),
+    }
+    use Expect::{Error as Fails, Examples as Gives};
+
+    fn check(cases: &[(&str, &[u8], Expect)], options: &ReadOptions) {
+        for (name, input, expect) in cases {
+            let result = parse_bytes("t.txt", input, DataFormat::FastText, options);
+            match (expect, result) {
+                (Gives(expected), Ok(examples)) => {
+                    let got: Vec<(&str, Vec<&str>, usize)> = examples
+                        .iter()
+                        .map(|e| {
+                            (
+                                e.text.as_str(),
+                                e.labels.iter().map(String::as_str).collect(),
+                                e.line,
+                            )
+                        })
+                        .collect();
+                    let want: Vec<(&str, Vec<&str>, usize)> = expected
+                        .iter()
+                        .map(|(t, l, n)| (*t, l.to_vec(), *n))
+                        .collect();
+                    assert_eq!(got, want, "{name}");
+                }
+                (Fails(pieces), Err(error)) => {
+                    let message = error.to_string();
+                    for piece in *pieces {
+                        assert!(
+                            message.contains(piece),
+                            "{name}: {message:?} lacks {piece:?}"
+                        );
+                    }
+                }
+                (_, result) => panic!("{name}: unexpected {result:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn lines_become_examples() {
+        let cases: &[(&str, &[u8], Expect)] = &[
+            (
+                "one label",
+                b"__label__a hello world\n",
+                Gives(&[("hello world", &["a"], 1)]),
+            ),
+            (
+                "labels anywhere",
+                b"hello __label__b world __label__a",
+                Gives(&[("hello world", &["b", "a"], 1)]),
+            ),
+            (
+                "repeated label dropped",
+                b"__label__a __label__a x __label__a",
+                Gives(&[("x", &["a"], 1)]),
+            ),
+            (
+                "all separators",
+                b"__label__a\tx\x0By\x0Cz\0w  v\r",
+                Gives(&[("x y z w v", &["a"], 1)]),
+            ),
+            (
+                "crlf and no final newline",
+                b"__label__a x\r\n__label__b y",
+                Gives(&[("x", &["a"], 1), ("y", &["b"], 2)]),
+            ),
+            (
+                "blank lines skipped, numbers kept",
+                b"\n  \n__label__a x\n\t\r\n__label__b y\n\n",
+                Gives(&[("x", &["a"], 3), ("y", &["b"], 5)]),
+            ),
+            (
+                "byte-order mark",
+                b"\xEF\xBB\xBF__label__a x\n",
+                Gives(&[("x", &["a"], 1)]),
+            ),
+            (
+                "unicode words",
+                "__label__été çà  va\n".as_bytes(),
+                Gives(&[("çà va", &["été"], 1)]),
+            ),
+            (
+                "prefix inside a word is text",
+                b"__label__a x__label__b\n",
+                Gives(&[("x__label__b", &["a"], 1)]),
+            ),
+            (
+                "no label",
+                b"__label__a x\nhello there\n",
+                Fails(&[
+                    "t.txt:2:",
+                    "no label (expected a word starting with __label__)",
+                ]),
+            ),
+            (
+                "labels but no text",
+                b"__label__a x\n\n__label__a __label__b\n",
+                Fails(&["t.txt:3:", "labels but no text"]),
+            ),
+            (
+                "empty label",
+                b"__label__ x\n",
+                Fails(&["t.txt:1:", "empty label", "\"__label__\""]),
+            ),
+            (
+                "invalid utf-8",
+                b"__label__a x\n__label__a ab\xFFc\n",
+                Fails(&["t.txt:2:", "invalid UTF-8 at byte offset 13 of the line"]),
+            ),
+            (
+                "truncated utf-8 at the end",
+                b"__label__a x\xC3",
+                Fails(&["t.txt:1:", "byte offset 12"]),
+            ),
+            ("only blank lines", b" \n\n", Fails(&["t.txt: no examples"])),
+        ];
+        check(cases, &ReadOptions::default());
+    }
+
+    #[test]
+    fn prediction_input_may_lack_labels_but_not_text() {
+        let options = ReadOptions {
+            require_labels: false,
+            ..ReadOptions::default()
+        };
+        let cases: &[(&str, &[u8], Expect)] = &[
+            (
+                "unlabelled",
+                b"hello there\n__label__a x\n",
+                Gives(&[("hello there", &[], 1), ("x", &["a"], 2)]),
+            ),
+            (
+                "labels but no text",
+                b"x\n__label__a\n",
+                Fails(&["t.txt:2:", "labels but no text"]),
+            ),
+        ];
+        check(cases, &options);
+    }
+
+    #[test]
+    fn label_prefix_is_configurable() {
+        let options = ReadOptions {
+            label_prefix: "#".to_string(),
+            ..ReadOptions::default()
+        };
+        let cases: &[(&str, &[u8], Expect)] = &[
+            (
+                "custom prefix",
+                b"#spam buy now __label__x\n",
+                Gives(&[("buy now __label__x", &["spam"], 1)]),
+            ),
+            (
+                "error names the prefix",
+                b"buy now\n",
+                Fails(&["t.txt:1:", "no label (expected a word starting with #)"]),
+            ),
+        ];
+        check(cases, &options);
+    }
+
+    #[test]
+    fn unusable_prefixes_are_refused() {
+        for prefix in ["", "__ label", "a\tb"] {
+            let options = ReadOptions {
+                label_prefix: prefix.to_string(),
+                ..ReadOptions::default()
+            };
+            let error = parse_bytes("t.txt", b"x\n", DataFormat::FastText, &options).unwrap_err();
+            assert!(
+                matches!(error, Error::InvalidConfig(_)),
+                "{prefix:?}: {error:?}"
+            );
+            assert!(
+                error.to_string().contains(&format!("{prefix:?}")),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn split_fasttext_line_examples() {
+        let cases: [(&str, &[&str], &str); 6] = [
+            ("__label__a hello", &["a"], "hello"),
+            ("hello   world", &[], "hello world"),
+            ("", &[], ""),
+            ("__label__a __label__b __label__a", &["a", "b"], ""),
+            ("__label__ x", &[""], "x"),
+            (" x\t__label__y\r\n", &["y"], "x"),
+        ];
+        for (line, labels, text) in cases {
+            assert_eq!(
+                split_fasttext_line(line, "__label__"),
+                (labels.to_vec(), text.to_string()),
+                "{line:?}"
+            );
+        }
+    }
+
+    /// Not a unit test: times `parse_bytes` on a large real file.
+    /// `TEXTNN_BENCH_FILE=... cargo test --release -p textnn --lib large_file -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn large_file_parses_quickly() {
+        let Ok(path) = std::env::var("TEXTNN_BENCH_FILE") else {
+            return;
+        };
+        let bytes = std::fs::read(&path).unwrap();
+        // The best of a few runs, as the machine may be busy.
+        let mut best = std::time::Duration::MAX;
+        let mut count = 0;
+        for _ in 0..5 {
+            let start = std::time::Instant::now();
+            let examples =
+                parse_bytes(&path, &bytes, DataFormat::FastText, &ReadOptions::default()).unwrap();
+            best = best.min(start.elapsed());
+            count = examples.len();
+        }
+        let megabytes = bytes.len() as f64 / 1e6;
+        println!(
+            "{count} examples, {megabytes:.1} MB in {best:?} ({:.0} MB/s)",
+            megabytes / best.as_secs_f64()
+        );
+    }
+}

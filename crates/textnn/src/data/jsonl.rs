@@ -1,0 +1,190 @@
+//! JSON Lines: one `{"text": ..., "label": ...}` object a line.
+
+use serde_json::Value;
+
+use super::{json, push_unique, strip_bom, Example, ReadOptions};
+use crate::{Error, Result};
+
+/// Parses a whole JSON Lines file, one line at a time, so that an error
+/// names its line and a bad line cannot swallow the ones after it.
+pub(super) fn parse(source: &str, bytes: &[u8], options: &ReadOptions) -> Result<Vec<Example>> {
+    let mut examples = Vec::new();
+    for (index, line) in strip_bom(bytes).split(|&b| b == b'\n').enumerate() {
+        let line_number = index + 1;
+        // JSON's own whitespace; a CR before the newline is part of it.
+        if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+            continue;
+        }
+        let (text, labels) = parse_line(line, options)
+            .map_err(|message| Error::data(source, line_number, message))?;
+        examples.push(Example {
+            text,
+            labels,
+            line: line_number,
+        });
+    }
+    Ok(examples)
+}
+
+/// Reads one object into (text, labels), or says what is wrong with it.
+fn parse_line(line: &[u8], options: &ReadOptions) -> Result<(String, Vec<String>), String> {
+    let value: Value = serde_json::from_slice(line).map_err(|error| {
+        let mut message = json::syntax_message(&error, "end of line");
+        if message.ends_with("trailing characters") {
+            message.push_str(" after the object (one JSON object a line)");
+        }
+        message
+    })?;
+    let Value::Object(object) = value else {
+        return Err(format!(
+            "expected a JSON object like {{\"text\": \"...\", \"label\": \"...\"}}, got {}",
+            json::kind(&value)
+        ));
+    };
+    let text = json::text(object.get("text"), "text")?;
+
+    let label = object.get("label").filter(|value| !value.is_null());
+    let many = object.get("labels").filter(|value| !value.is_null());
+    let mut labels = Vec::new();
+    match (label, many) {
+        (Some(_), Some(_)) => {
+            return Err("both \"label\" and \"labels\"; give one of them".to_string())
+        }
+        (Some(Value::Array(_)), None) => {
+            return Err(
+                "\"label\" must be a string, got an array (use \"labels\" for several)".to_string(),
+            )
+        }
+        (Some(value), None) => labels.push(json::label(value, "\"label\"")?),
+        (None, Some(Value::Array(items))) => {
+            for (index, item) in items.iter().enumerate() {
+                let label = json::label(item, &format!("item {} of \"labels\"", index + 1))?;
+                push_unique(&mut labels, &label);
+            }
+        }
+        (None, Some(other)) => {
+            return Err(format!(
+                "\"labels\" must be an array of strings, got {} (use \"label\" for one)",
+                json::kind(other)
+            ))
+        }
+        (None, None) => {}
+    }
+    if labels.is_empty() && options.require_labels {
+        return Err("no label (expected \"label\": \"...\" or \"labels\": [\"...\"])".to_string());
+    }
+    Ok((text, labels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse_bytes;
+    use super::*;
+    use crate::data::DataFormat;
+
+    /// What a table row expects: the examples as (text, labels, line), or
+    /// pieces the error message must contain.
+    enum Expect {
+        Examples(&'static [(&'static str, &'static [&'static str], usize)]),
+        Error(&'static [&'static str]),
+    }
+    use Expect::{Error as Fails, Examples as Gives};
+
+    fn check(cases: &[(&str, &str, Expect)], options: &ReadOptions) {
+        for (name, input, expect) in cases {
+            let result = parse_bytes("t.jsonl", input.as_bytes(), DataFormat::Jsonl, options);
+            match (expect, result) {
+                (Gives(expected), Ok(examples)) => {
+                    let got: Vec<(&str, Vec<&str>, usize)> = examples
+                        .iter()
+                        .map(|e| {
+                            (
+                                e.text.as_str(),
+                                e.labels.iter().map(String::as_str).collect(),
+                                e.line,
+                            )
+                        })
+                        .collect();
+                    let want: Vec<(&str, Vec<&str>, usize)> = expected
+                        .iter()
+                        .map(|(t, l, n)| (*t, l.to_vec(), *n))
+                        .collect();
+                    assert_eq!(got, want, "{name}");
+                }
+                (Fails(pieces), Err(error)) => {
+                    let message = error.to_string();
+                    for piece in *pieces {
+                        assert!(
+                            message.contains(piece),
+                            "{name}: {message:?} lacks {piece:?}"
+                        );
+                    }
+                }
+                (_, result) => panic!("{name}: unexpected {result:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn lines_become_examples() {
+        let cases: &[(&str, &str, Expect)] = &[
+            ("one label", r#"{"text": "hi there", "label": "a"}"#, Gives(&[("hi there", &["a"], 1)])),
+            ("several labels, repeats dropped", r#"{"text": "x", "labels": ["b", "a", "b"]}"#, Gives(&[("x", &["b", "a"], 1)])),
+            ("integer label", r#"{"text": "x", "label": 4}"#, Gives(&[("x", &["4"], 1)])),
+            ("other keys ignored", r#"{"id": 1, "text": "x", "label": "a", "meta": {"k": [1]}}"#, Gives(&[("x", &["a"], 1)])),
+            ("escapes and unicode", r#"{"text": "caf\u00e9 \"q\"\n", "label": "é"}"#, Gives(&[("café \"q\"\n", &["é"], 1)])),
+            ("blank lines, crlf, bom", "\u{FEFF}\n{\"text\":\"x\",\"label\":\"a\"}\r\n  \r\n{\"text\":\"y\",\"label\":\"b\"}", Gives(&[("x", &["a"], 2), ("y", &["b"], 4)])),
+            ("invalid json", "{\"text\":\"x\",\"label\":\"a\"}\n{\"text\": x}\n", Fails(&["t.jsonl:2:", "invalid JSON at column 10: expected value"])),
+            ("unfinished object", "{\"text\": \"x\"", Fails(&["t.jsonl:1:", "column 12", "end of line while parsing an object"])),
+            ("trailing garbage", "{\"text\":\"x\",\"label\":\"a\"} extra\n", Fails(&["t.jsonl:1:", "column 26", "trailing characters after the object"])),
+            ("two objects on a line", "{\"text\":\"x\",\"label\":\"a\"}{\"text\":\"y\"}\n", Fails(&["t.jsonl:1:", "trailing characters"])),
+            ("not an object", "[\"x\", \"a\"]\n", Fails(&["t.jsonl:1:", "expected a JSON object", "got an array"])),
+            ("missing text", "{\"label\": \"a\"}\n", Fails(&["t.jsonl:1:", "missing \"text\""])),
+            ("text not a string", "\n{\"text\": 3, \"label\": \"a\"}\n", Fails(&["t.jsonl:2:", "\"text\" must be a string, got a number"])),
+            ("empty text", "{\"text\": \" \", \"label\": \"a\"}\n", Fails(&["t.jsonl:1:", "empty \"text\""])),
+            ("no label", "{\"text\": \"x\"}\n", Fails(&["t.jsonl:1:", "no label"])),
+            ("null label is no label", "{\"text\": \"x\", \"label\": null}\n", Fails(&["t.jsonl:1:", "no label"])),
+            ("empty labels array", "{\"text\": \"x\", \"labels\": []}\n", Fails(&["t.jsonl:1:", "no label"])),
+            ("label not a string", "{\"text\": \"x\", \"label\": true}\n", Fails(&["t.jsonl:1:", "\"label\" must be a string, got a boolean"])),
+            ("label as array", "{\"text\": \"x\", \"label\": [\"a\"]}\n", Fails(&["t.jsonl:1:", "use \"labels\""])),
+            ("labels not an array", "{\"text\": \"x\", \"labels\": \"a\"}\n", Fails(&["t.jsonl:1:", "\"labels\" must be an array of strings, got a string"])),
+            ("bad item in labels", "{\"text\": \"x\", \"labels\": [\"a\", {}]}\n", Fails(&["t.jsonl:1:", "item 2 of \"labels\" must be a string, got an object"])),
+            ("empty label", "{\"text\": \"x\", \"label\": \"\"}\n", Fails(&["t.jsonl:1:", "empty label in \"label\""])),
+            ("both label keys", "{\"text\": \"x\", \"label\": \"a\", \"labels\": [\"b\"]}\n", Fails(&["t.jsonl:1:", "both \"label\" and \"labels\""])),
+            ("only blank lines", "\n \n", Fails(&["t.jsonl: no examples"])),
+        ];
+        check(cases, &ReadOptions::default());
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_line_and_column() {
+        let bytes =
+            b"{\"text\": \"x\", \"label\": \"a\"}\n{\"text\": \"a\xFF\", \"label\": \"a\"}\n";
+        let error = parse_bytes("t.jsonl", bytes, DataFormat::Jsonl, &ReadOptions::default())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("t.jsonl:2:"), "{error}");
+        assert!(error.contains("invalid JSON at column"), "{error}");
+    }
+
+    #[test]
+    fn prediction_input_may_lack_labels() {
+        let options = ReadOptions {
+            require_labels: false,
+            ..ReadOptions::default()
+        };
+        let cases: &[(&str, &str, Expect)] = &[
+            (
+                "no label key",
+                "{\"text\": \"x\"}\n{\"text\": \"y\", \"labels\": []}",
+                Gives(&[("x", &[], 1), ("y", &[], 2)]),
+            ),
+            (
+                "text still required",
+                "{\"label\": \"a\"}\n",
+                Fails(&["t.jsonl:1:", "missing \"text\""]),
+            ),
+        ];
+        check(cases, &options);
+    }
+}

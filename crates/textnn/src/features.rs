@@ -1,0 +1,277 @@
+//! Tokens → sparse feature ids: the only place that hashes.
+//!
+//! Feature ids index rows of the embedding matrix:
+//!
+//! ```text
+//! 0 .. n_words                      one row per vocabulary word
+//! n_words .. n_words + buckets      hashed word n-grams (2..=N) and character n-grams
+//! ```
+//!
+//! A token hashes with 64-bit FNV-1a; a word n-gram combines its words'
+//! hashes as `h ← h · 116049371 + h_next` (fastText's recurrence, in 64
+//! bits); a character n-gram of `<word>` hashes its UTF-8 bytes. Both land
+//! in bucket `n_words + h mod buckets`. These functions are frozen: model
+//! files depend on them, so changing one needs a new format version.
+//!
+//! ```
+//! use textnn::features::{FeatureConfig, Featurizer};
+//! use textnn::vocab::Dictionary;
+//! let vocab = Dictionary::build(["make", "me", "a", "sandwich"].into_iter(), 1);
+//! let config = FeatureConfig { word_ngrams: 2, buckets: 1000, ..FeatureConfig::default() };
+//! let featurizer = Featurizer::new(config, vocab.len());
+//! let tokens: Vec<String> = ["make", "me", "lunch"].iter().map(|s| s.to_string()).collect();
+//! let mut ids = Vec::new();
+//! featurizer.extract(&vocab, &tokens, &mut ids);
+//! // 2 known words + 2 bigrams; "lunch" is unknown but still forms a bigram.
+//! assert_eq!(ids.len(), 4);
+//! assert!(ids[2] >= 4 && ids[3] >= 4);
+//! ```
+
+use crate::vocab::Dictionary;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Which features an example produces.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    /// Longest word n-gram: 1 = words only, 2 = words and bigrams, ...
+    pub word_ngrams: usize,
+    /// Character n-gram lengths `(min, max)` of `<word>`, or `None`.
+    pub char_ngrams: Option<(usize, usize)>,
+    /// Number of hashed rows shared by word and character n-grams.
+    pub buckets: usize,
+    /// Count each feature once per example (a binary bag of words).
+    pub binary: bool,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        FeatureConfig {
+            word_ngrams: 1,
+            char_ngrams: None,
+            buckets: 2_000_000,
+            binary: false,
+        }
+    }
+}
+
+/// Largest word n-gram order accepted.
+pub const MAX_WORD_NGRAMS: usize = 8;
+/// Longest character n-gram accepted.
+pub const MAX_CHAR_NGRAM: usize = 20;
+
+impl FeatureConfig {
+    /// Whether any feature is hashed into buckets.
+    pub fn uses_buckets(&self) -> bool {
+        self.word_ngrams > 1 || self.char_ngrams.is_some()
+    }
+
+    /// Checks the settings.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidConfig(m));
+        if !(1..=MAX_WORD_NGRAMS).contains(&self.word_ngrams) {
+            return bad(format!(
+                "word n-grams must be between 1 and {MAX_WORD_NGRAMS}, got {}",
+                self.word_ngrams
+            ));
+        }
+        if let Some((min, max)) = self.char_ngrams {
+            if min == 0 || min > max || max > MAX_CHAR_NGRAM {
+                return bad(format!(
+                    "character n-grams must be MIN-MAX with 1 ≤ MIN ≤ MAX ≤ {MAX_CHAR_NGRAM}, got {min}-{max}"
+                ));
+            }
+        }
+        if self.uses_buckets() && self.buckets == 0 {
+            return bad("buckets must be at least 1 when word or character n-grams are on, got 0".into());
+        }
+        Ok(())
+    }
+}
+
+/// Turns tokens into feature ids for a vocabulary of `n_words` words.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Featurizer {
+    config: FeatureConfig,
+    n_words: usize,
+}
+
+impl Featurizer {
+    /// A featurizer for `config` over a vocabulary of `n_words` words.
+    pub fn new(config: FeatureConfig, n_words: usize) -> Self {
+        Featurizer { config, n_words }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &FeatureConfig {
+        &self.config
+    }
+
+    /// Number of distinct feature ids: rows of the embedding matrix.
+    pub fn input_rows(&self) -> usize {
+        self.n_words + if self.config.uses_buckets() { self.config.buckets } else { 0 }
+    }
+
+    /// Clears `out` and pushes the feature ids of `tokens`: known words,
+    /// then word n-grams, then character n-grams (sorted and deduplicated
+    /// when `binary`).
+    pub fn extract(&self, vocab: &Dictionary, tokens: &[String], out: &mut Vec<u32>) {
+        out.clear();
+        let c = &self.config;
+        for token in tokens {
+            if let Some(id) = vocab.id(token) {
+                out.push(id);
+            }
+        }
+        if c.word_ngrams > 1 && tokens.len() > 1 {
+            let hashes: Vec<u64> = tokens.iter().map(|t| fnv1a(t.as_bytes())).collect();
+            for i in 0..hashes.len() {
+                let mut h = hashes[i];
+                for &next in hashes.iter().skip(i + 1).take(c.word_ngrams - 1) {
+                    h = h.wrapping_mul(116_049_371).wrapping_add(next);
+                    out.push(self.bucket(h));
+                }
+            }
+        }
+        if let Some((min, max)) = c.char_ngrams {
+            let mut word = Vec::new();
+            let mut starts = Vec::new();
+            for token in tokens {
+                word.clear();
+                word.push(b'<');
+                word.extend_from_slice(token.as_bytes());
+                word.push(b'>');
+                starts.clear();
+                starts.extend(
+                    std::str::from_utf8(&word)
+                        .map(|s| s.char_indices().map(|(i, _)| i).collect::<Vec<_>>())
+                        .unwrap_or_default(),
+                );
+                starts.push(word.len());
+                let n_chars = starts.len() - 1;
+                for first in 0..n_chars {
+                    for len in min..=max {
+                        let last = first + len;
+                        if last > n_chars {
+                            break;
+                        }
+                        // Like fastText, a lone "<" or ">" is not an n-gram.
+                        if len == 1 && (first == 0 || last == n_chars) {
+                            continue;
+                        }
+                        out.push(self.bucket(fnv1a(&word[starts[first]..starts[last]])));
+                    }
+                }
+            }
+        }
+        if c.binary {
+            out.sort_unstable();
+            out.dedup();
+        }
+    }
+
+    /// Feature id of hash `h`.
+    #[inline]
+    fn bucket(&self, h: u64) -> u32 {
+        (self.n_words as u64 + h % self.config.buckets as u64) as u32
+    }
+}
+
+/// 64-bit FNV-1a of `bytes`. Frozen: model files depend on it.
+#[inline]
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn fnv1a_matches_published_test_vectors() {
+        // From the FNV reference test suite (64-bit FNV-1a).
+        assert_eq!(fnv1a(b""), 0xcbf29ce484222325);
+        assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x85944171f73967e8);
+    }
+
+    #[test]
+    fn feature_counts_follow_the_settings() {
+        let vocab = Dictionary::build(["a", "b", "c"].into_iter(), 1);
+        // (word_ngrams, char_ngrams, binary, text, expected number of ids)
+        let table: [(usize, Option<(usize, usize)>, bool, &str, usize); 6] = [
+            (1, None, false, "a b c", 3),
+            (1, None, false, "a a x", 2),
+            (1, None, true, "a a x", 1),
+            (2, None, false, "a b c", 3 + 2),
+            (3, None, false, "a b c", 3 + 2 + 1),
+            // "<ab>" has char 3-grams "<ab", "ab>"; "a" is unknown-free: "<a>".
+            (1, Some((3, 3)), false, "ab a", 1 + 2 + 1),
+        ];
+        for (word_ngrams, char_ngrams, binary, text, expected) in table {
+            let config = FeatureConfig {
+                word_ngrams,
+                char_ngrams,
+                buckets: 100,
+                binary,
+            };
+            let f = Featurizer::new(config, vocab.len());
+            let mut ids = Vec::new();
+            f.extract(&vocab, &tokens(text), &mut ids);
+            assert_eq!(ids.len(), expected, "{text:?} n={word_ngrams} {char_ngrams:?}");
+            assert!(ids.iter().all(|&id| (id as usize) < f.input_rows()));
+        }
+    }
+
+    #[test]
+    fn char_ngrams_handle_multibyte_characters() {
+        let vocab = Dictionary::default();
+        let config = FeatureConfig {
+            char_ngrams: Some((1, 2)),
+            buckets: 50,
+            ..FeatureConfig::default()
+        };
+        let f = Featurizer::new(config, 0);
+        let mut ids = Vec::new();
+        // "<é>": 1-grams "é"; 2-grams "<é", "é>".
+        f.extract(&vocab, &tokens("é"), &mut ids);
+        assert_eq!(ids.len(), 3);
+    }
+
+    #[test]
+    fn word_order_matters_for_bigrams_only() {
+        let vocab = Dictionary::build(["x", "y"].into_iter(), 1);
+        let config = FeatureConfig {
+            word_ngrams: 2,
+            buckets: 1 << 20,
+            ..FeatureConfig::default()
+        };
+        let f = Featurizer::new(config, vocab.len());
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        f.extract(&vocab, &tokens("x y"), &mut a);
+        f.extract(&vocab, &tokens("y x"), &mut b);
+        assert_eq!(a[..2].iter().sum::<u32>(), b[..2].iter().sum::<u32>());
+        assert_ne!(a[2], b[2]);
+    }
+
+    #[test]
+    fn invalid_settings_are_refused() {
+        let bad = [
+            FeatureConfig { word_ngrams: 0, ..FeatureConfig::default() },
+            FeatureConfig { char_ngrams: Some((4, 2)), ..FeatureConfig::default() },
+            FeatureConfig { word_ngrams: 2, buckets: 0, ..FeatureConfig::default() },
+        ];
+        for config in bad {
+            assert!(config.validate().is_err(), "{config:?}");
+        }
+    }
+}

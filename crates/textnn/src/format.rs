@@ -1,0 +1,288 @@
+//! The model file container: a header, tagged sections, a checksum.
+//!
+//! ```text
+//! offset  size  field
+//! 0       8     magic "TEXTNNMF"
+//! 8       4     format version (u32 little-endian)
+//! 12      4     number of sections (u32 LE)
+//! 16      8     body length in bytes (u64 LE)
+//! 24      ...   body: per section a 4-byte tag, a u64 LE length, the bytes
+//! end-4   4     CRC-32 (IEEE) of everything before it
+//! ```
+//!
+//! Loading checks, in order: size, magic (recognising a fastText `.bin`),
+//! version, body length against the file size (truncation, trailing
+//! bytes), checksum, then each section's bounds. Nothing is allocated
+//! beyond what the file's real size justifies. Saving writes a temporary
+//! file in the same folder, syncs it and renames it over the target, so a
+//! reader sees the old file or the new one, never half of one.
+//!
+//! ```
+//! use textnn::format::{decode, encode, Section};
+//! let bytes = encode(&[Section { tag: *b"META", bytes: b"{}".to_vec() }]);
+//! let sections = decode("in-memory", &bytes).unwrap();
+//! assert_eq!(sections[0].bytes, b"{}");
+//! let mut corrupt = bytes.clone();
+//! corrupt[30] ^= 1;
+//! assert!(decode("in-memory", &corrupt).unwrap_err().to_string().contains("checksum"));
+//! ```
+
+use crate::{Error, Result};
+use std::io::Write;
+use std::path::Path;
+
+/// First bytes of every textnn model file.
+pub const MAGIC: [u8; 8] = *b"TEXTNNMF";
+/// The format version this textnn writes.
+pub const FORMAT_VERSION: u32 = 1;
+/// Oldest format version this textnn reads.
+pub const OLDEST_READABLE_VERSION: u32 = 1;
+/// fastText's `.bin` magic number (0x2F4F16BA, little-endian).
+const FASTTEXT_MAGIC: [u8; 4] = 793_712_314_i32.to_le_bytes();
+const HEADER_LEN: usize = 24;
+const CHECKSUM_LEN: usize = 4;
+const SECTION_HEADER_LEN: usize = 12;
+
+/// One tagged section of a model file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// Four ASCII bytes naming the section.
+    pub tag: [u8; 4],
+    /// Its contents.
+    pub bytes: Vec<u8>,
+}
+
+/// Serialises `sections` into a complete model file.
+pub fn encode(sections: &[Section]) -> Vec<u8> {
+    let body_len: usize = sections
+        .iter()
+        .map(|s| SECTION_HEADER_LEN + s.bytes.len())
+        .sum();
+    let mut out = Vec::with_capacity(HEADER_LEN + body_len + CHECKSUM_LEN);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(sections.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(body_len as u64).to_le_bytes());
+    for s in sections {
+        out.extend_from_slice(&s.tag);
+        out.extend_from_slice(&(s.bytes.len() as u64).to_le_bytes());
+        out.extend_from_slice(&s.bytes);
+    }
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Verifies a model file's bytes and splits them into sections.
+/// `source` names the file in error messages.
+pub fn decode(source: &str, bytes: &[u8]) -> Result<Vec<Section>> {
+    let bad = |m: String| Error::BadModel {
+        path: source.to_string(),
+        message: m,
+    };
+    if bytes.len() >= 4 && bytes[..4] == FASTTEXT_MAGIC {
+        return Err(bad(
+            "this is a fastText .bin model, not a textnn model (train one with `textnn train`)".into(),
+        ));
+    }
+    if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
+        return Err(bad("not a textnn model (wrong magic bytes)".into()));
+    }
+    if bytes.len() < HEADER_LEN + CHECKSUM_LEN {
+        return Err(bad(format!(
+            "truncated: {} bytes is shorter than the {}-byte header",
+            bytes.len(),
+            HEADER_LEN + CHECKSUM_LEN
+        )));
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if version > FORMAT_VERSION {
+        return Err(bad(format!(
+            "made by a newer textnn (format version {version}; this textnn reads up to {FORMAT_VERSION}): upgrade textnn"
+        )));
+    }
+    if version < OLDEST_READABLE_VERSION {
+        return Err(bad(format!("unknown format version {version}")));
+    }
+    let n_sections = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")) as usize;
+    let body_len = u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes"));
+    let actual_body = (bytes.len() - HEADER_LEN - CHECKSUM_LEN) as u64;
+    if body_len > actual_body {
+        return Err(bad(format!(
+            "truncated: the header announces {} bytes, the file has {}",
+            body_len.saturating_add((HEADER_LEN + CHECKSUM_LEN) as u64),
+            bytes.len()
+        )));
+    }
+    if body_len < actual_body {
+        return Err(bad(format!(
+            "{} unexpected bytes after the end of the model",
+            actual_body - body_len
+        )));
+    }
+    let (content, stored_crc) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
+    let stored_crc = u32::from_le_bytes(stored_crc.try_into().expect("4 bytes"));
+    if crc32fast::hash(content) != stored_crc {
+        return Err(bad("checksum mismatch: the file is corrupt".into()));
+    }
+    // Each section needs at least its 12-byte header, so the body length
+    // bounds how many there can be, whatever the count field says.
+    if n_sections > (body_len as usize) / SECTION_HEADER_LEN {
+        return Err(bad(format!(
+            "the header announces {n_sections} sections, more than {body_len} bytes can hold"
+        )));
+    }
+    let mut sections = Vec::with_capacity(n_sections);
+    let mut rest = &content[HEADER_LEN..];
+    for i in 0..n_sections {
+        if rest.len() < SECTION_HEADER_LEN {
+            return Err(bad(format!("section {i} is cut off")));
+        }
+        let tag: [u8; 4] = rest[..4].try_into().expect("4 bytes");
+        let len = u64::from_le_bytes(rest[4..12].try_into().expect("8 bytes"));
+        rest = &rest[SECTION_HEADER_LEN..];
+        if len > rest.len() as u64 {
+            return Err(bad(format!(
+                "section {} claims {len} bytes, only {} remain",
+                String::from_utf8_lossy(&tag),
+                rest.len()
+            )));
+        }
+        let (data, tail) = rest.split_at(len as usize);
+        sections.push(Section {
+            tag,
+            bytes: data.to_vec(),
+        });
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        return Err(bad(format!("{} bytes after the last section", rest.len())));
+    }
+    Ok(sections)
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// folder, flushed to disk, then renamed over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".textnn-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    // On failure the temporary file is removed when `tmp` is dropped.
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Reads a whole file in one call.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    if path.is_dir() {
+        return Err(Error::BadModel {
+            path: path.display().to_string(),
+            message: "is a directory, not a model file".into(),
+        });
+    }
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+/// Little-endian bytes of `values`.
+pub fn f32s_to_bytes(values: &[f32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * 4);
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+/// Parses little-endian `f32`s; `None` if the length is not a multiple of 4.
+pub fn bytes_to_f32s(bytes: &[u8]) -> Option<Vec<f32>> {
+    (bytes.len() % 4 == 0).then(|| {
+        bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<u8> {
+        encode(&[
+            Section { tag: *b"META", bytes: b"{\"a\":1}".to_vec() },
+            Section { tag: *b"EMBD", bytes: f32s_to_bytes(&[1.0, -2.5]) },
+        ])
+    }
+
+    #[test]
+    fn round_trip_keeps_every_section() {
+        let sections = decode("m", &sample()).unwrap();
+        assert_eq!(sections.len(), 2);
+        assert_eq!(&sections[1].tag, b"EMBD");
+        assert_eq!(bytes_to_f32s(&sections[1].bytes).unwrap(), vec![1.0, -2.5]);
+    }
+
+    #[test]
+    fn every_truncation_is_refused() {
+        let bytes = sample();
+        for len in 0..bytes.len() {
+            assert!(decode("m", &bytes[..len]).is_err(), "prefix of {len} bytes accepted");
+        }
+    }
+
+    #[test]
+    fn every_single_bit_flip_is_refused() {
+        let bytes = sample();
+        for i in 0..bytes.len() * 8 {
+            let mut b = bytes.clone();
+            b[i / 8] ^= 1 << (i % 8);
+            assert!(decode("m", &b).is_err(), "flip of bit {i} accepted");
+        }
+    }
+
+    #[test]
+    fn header_problems_have_clear_messages() {
+        let mut newer = sample();
+        newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        let mut trailing = sample();
+        trailing.push(0);
+        let mut fasttext = 793_712_314_i32.to_le_bytes().to_vec();
+        fasttext.extend_from_slice(&[0; 40]);
+        // (bytes, expected words in the message)
+        let table: [(Vec<u8>, &str); 4] = [
+            (newer, "newer textnn"),
+            (trailing, "unexpected bytes"),
+            (fasttext, "fastText"),
+            (b"hello world, this is text".to_vec(), "not a textnn model"),
+        ];
+        for (bytes, expected) in table {
+            let msg = decode("model.bin", &bytes).unwrap_err().to_string();
+            assert!(msg.starts_with("model.bin: ") && msg.contains(expected), "{msg}");
+        }
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_file_and_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.textnn");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn write_into_a_missing_folder_fails_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no/such/folder/m.textnn");
+        let err = write_atomically(&path, b"x").unwrap_err().to_string();
+        assert!(err.contains("no/such/folder"), "{err}");
+    }
+}

@@ -1,0 +1,332 @@
+//! A trained classifier: text in, ranked labels with probabilities out.
+//!
+//! It owns everything prediction needs — the text pipeline, vocabulary,
+//! labels, featurizer and network — and never changes after training, so
+//! one `Classifier` can serve many threads at once (`Send + Sync`).
+//!
+//! ```
+//! use textnn::data::Example;
+//! use textnn::model::Classifier;
+//! use textnn::train::{train, TrainConfig};
+//! let ex = |text: &str, label: &str| Example { text: text.into(), labels: vec![label.into()], line: 1 };
+//! let examples = vec![ex("good morning", "greet"), ex("bye now", "bye")];
+//! let config = TrainConfig { epochs: 30, ..TrainConfig::fasttext() };
+//! let model = train(&config, &examples, &mut |_| {}).unwrap();
+//! let bytes = model.to_bytes();
+//! let loaded = Classifier::from_bytes("memory", &bytes).unwrap();
+//! assert_eq!(loaded.predict("bye", 2, 0.0), model.predict("bye", 2, 0.0));
+//! ```
+
+use crate::features::Featurizer;
+use crate::format::{self, Section};
+use crate::linalg::Matrix;
+use crate::nn::{Dense, Network, NetworkConfig, Workspace};
+use crate::text::TextPipeline;
+use crate::train::TrainConfig;
+use crate::vocab::Dictionary;
+use crate::{Error, Result};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A trained text classifier.
+#[derive(Clone, Debug)]
+pub struct Classifier {
+    pipeline: TextPipeline,
+    vocab: Dictionary,
+    labels: Dictionary,
+    featurizer: Featurizer,
+    network: Network,
+    settings: TrainConfig,
+}
+
+/// Buffers reused across predictions, so a loop of predictions allocates
+/// nothing per text beyond the returned ranking.
+#[derive(Clone, Debug)]
+pub struct Scratch {
+    tokens: Vec<String>,
+    ids: Vec<u32>,
+    workspace: Workspace,
+}
+
+/// The model file's metadata section.
+#[derive(Serialize, Deserialize)]
+struct Meta {
+    textnn_version: String,
+    settings: TrainConfig,
+    network: NetworkConfig,
+    vocabulary: Vec<(String, u64)>,
+    labels: Vec<(String, u64)>,
+}
+
+impl Classifier {
+    /// Assembles a classifier from its trained parts.
+    pub fn new(
+        pipeline: TextPipeline,
+        vocab: Dictionary,
+        labels: Dictionary,
+        featurizer: Featurizer,
+        network: Network,
+        settings: TrainConfig,
+    ) -> Self {
+        Classifier {
+            pipeline,
+            vocab,
+            labels,
+            featurizer,
+            network,
+            settings,
+        }
+    }
+
+    /// Fresh buffers for [`Classifier::predict_with`].
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            tokens: Vec::new(),
+            ids: Vec::new(),
+            workspace: Workspace::new(&self.network),
+        }
+    }
+
+    /// The `k` most probable labels of `text` (all if `k` is 0) whose
+    /// probability is at least `threshold`, most probable first (ties by
+    /// label id), as `(label id, probability)`.
+    pub fn predict(&self, text: &str, k: usize, threshold: f32) -> Vec<(usize, f32)> {
+        self.predict_with(text, k, threshold, &mut self.scratch())
+    }
+
+    /// [`Classifier::predict`] with caller-owned buffers.
+    pub fn predict_with(&self, text: &str, k: usize, threshold: f32, scratch: &mut Scratch) -> Vec<(usize, f32)> {
+        let probs = self.probabilities_with(text, scratch);
+        rank(probs, k, threshold)
+    }
+
+    /// Probability of every label (by label id) for `text`.
+    pub fn probabilities_with<'s>(&self, text: &str, scratch: &'s mut Scratch) -> &'s [f32] {
+        self.forward(text, scratch);
+        scratch.workspace.probabilities()
+    }
+
+    /// The loss of `text` against gold label ids `gold`.
+    pub fn loss_with(&self, text: &str, gold: &[usize], scratch: &mut Scratch) -> f64 {
+        self.forward(text, scratch);
+        self.network.loss(&scratch.workspace, gold)
+    }
+
+    fn forward(&self, text: &str, scratch: &mut Scratch) {
+        self.pipeline.tokenize_into(text, &mut scratch.tokens);
+        self.featurizer
+            .extract(&self.vocab, &scratch.tokens, &mut scratch.ids);
+        self.network
+            .forward::<ChaCha8Rng>(&scratch.ids, &mut scratch.workspace, None);
+    }
+
+    /// Feature ids of `text` (words, then n-grams).
+    pub fn feature_ids(&self, text: &str) -> Vec<u32> {
+        let mut ids = Vec::new();
+        self.featurizer
+            .extract(&self.vocab, &self.pipeline.tokenize(text), &mut ids);
+        ids
+    }
+
+    /// Name of label `id`.
+    pub fn label_name(&self, id: usize) -> &str {
+        self.labels.name(id)
+    }
+
+    /// The labels, by id, with their training counts.
+    pub fn labels(&self) -> &Dictionary {
+        &self.labels
+    }
+
+    /// The vocabulary, by id, with training counts.
+    pub fn vocabulary(&self) -> &Dictionary {
+        &self.vocab
+    }
+
+    /// The text pipeline.
+    pub fn pipeline(&self) -> &TextPipeline {
+        &self.pipeline
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// The settings the model was trained with.
+    pub fn settings(&self) -> &TrainConfig {
+        &self.settings
+    }
+
+    /// The complete model file.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let entries = |d: &Dictionary| {
+            d.names()
+                .iter()
+                .cloned()
+                .zip(d.counts().iter().copied())
+                .collect::<Vec<_>>()
+        };
+        let meta = Meta {
+            textnn_version: env!("CARGO_PKG_VERSION").to_string(),
+            settings: self.settings.clone(),
+            network: self.network.config().clone(),
+            vocabulary: entries(&self.vocab),
+            labels: entries(&self.labels),
+        };
+        // Serialising plain structs of strings and numbers cannot fail.
+        let meta = serde_json::to_vec(&meta).expect("model metadata serialises");
+        let mut sections = vec![
+            Section { tag: *b"META", bytes: meta },
+            Section {
+                tag: *b"EMBD",
+                bytes: format::f32s_to_bytes(self.network.embedding.as_slice()),
+            },
+        ];
+        for layer in &self.network.layers {
+            sections.push(Section {
+                tag: *b"DENW",
+                bytes: format::f32s_to_bytes(layer.weights.as_slice()),
+            });
+            sections.push(Section {
+                tag: *b"DENB",
+                bytes: format::f32s_to_bytes(&layer.bias),
+            });
+        }
+        format::encode(&sections)
+    }
+
+    /// Writes the model to `path` atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        format::write_atomically(path, &self.to_bytes())
+    }
+
+    /// Loads and fully verifies a model file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = format::read_file(path)?;
+        Self::from_bytes(&path.display().to_string(), &bytes)
+    }
+
+    /// Verifies and decodes a model file's bytes; `source` names it in errors.
+    pub fn from_bytes(source: &str, bytes: &[u8]) -> Result<Self> {
+        let bad = |m: String| Error::BadModel {
+            path: source.to_string(),
+            message: m,
+        };
+        let sections = format::decode(source, bytes)?;
+        let mut iter = sections.into_iter();
+        let meta_section = iter
+            .next()
+            .filter(|s| &s.tag == b"META")
+            .ok_or_else(|| bad("the first section is not META".into()))?;
+        let meta: Meta = serde_json::from_slice(&meta_section.bytes)
+            .map_err(|e| bad(format!("metadata is not valid: {e}")))?;
+        let config = meta.network;
+        config
+            .validate()
+            .map_err(|e| bad(format!("network settings: {e}")))?;
+        meta.settings
+            .features
+            .validate()
+            .map_err(|e| bad(format!("feature settings: {e}")))?;
+        let vocab = Dictionary::from_entries(meta.vocabulary)
+            .map_err(|w| bad(format!("word {w:?} appears twice in the vocabulary")))?;
+        let labels = Dictionary::from_entries(meta.labels)
+            .map_err(|l| bad(format!("label {l:?} appears twice")))?;
+        if labels.len() != config.n_labels {
+            return Err(bad(format!(
+                "{} labels stored but the output layer has {}",
+                labels.len(),
+                config.n_labels
+            )));
+        }
+        let featurizer = Featurizer::new(meta.settings.features.clone(), vocab.len());
+        if featurizer.input_rows() != config.input_rows {
+            return Err(bad(format!(
+                "the vocabulary and buckets give {} input rows but the embedding has {}",
+                featurizer.input_rows(),
+                config.input_rows
+            )));
+        }
+        let mut tensor = |tag: &[u8; 4], rows: usize, cols: usize| -> Result<Matrix<f32>> {
+            let section = iter
+                .next()
+                .filter(|s| &s.tag == tag)
+                .ok_or_else(|| bad(format!("missing section {}", String::from_utf8_lossy(tag))))?;
+            let values = format::bytes_to_f32s(&section.bytes)
+                .ok_or_else(|| bad(format!("section {} is not whole f32s", String::from_utf8_lossy(tag))))?;
+            if values.iter().any(|v| !v.is_finite()) {
+                return Err(bad(format!(
+                    "section {} holds NaN or infinite weights",
+                    String::from_utf8_lossy(tag)
+                )));
+            }
+            let len = values.len();
+            Matrix::from_vec(rows, cols, values).ok_or_else(|| {
+                bad(format!(
+                    "section {} holds {len} values, expected {rows}×{cols}",
+                    String::from_utf8_lossy(tag)
+                ))
+            })
+        };
+        let embedding = tensor(b"EMBD", config.input_rows, config.dim)?;
+        let mut layers = Vec::new();
+        let mut fan_in = config.dim;
+        for &width in config.hidden.iter().chain(std::iter::once(&config.n_labels)) {
+            let weights = tensor(b"DENW", width, fan_in)?;
+            let bias_len = if config.bias { width } else { 0 };
+            let bias = tensor(b"DENB", 1, bias_len)?.as_slice().to_vec();
+            layers.push(Dense { weights, bias });
+            fan_in = width;
+        }
+        if iter.next().is_some() {
+            return Err(bad("unexpected extra sections".into()));
+        }
+        let network = Network::from_parts(config, embedding, layers)
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(Classifier {
+            pipeline: TextPipeline::new(meta.settings.text.clone()),
+            vocab,
+            labels,
+            featurizer,
+            network,
+            settings: meta.settings,
+        })
+    }
+}
+
+/// Sorts `(label, probability)` by decreasing probability (ties: lower
+/// label id first), keeps those ≥ `threshold`, then the first `k` (all if 0).
+pub fn rank(probs: &[f32], k: usize, threshold: f32) -> Vec<(usize, f32)> {
+    let mut ranked: Vec<(usize, f32)> = probs
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|&(_, p)| p >= threshold)
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    if k > 0 {
+        ranked.truncate(k);
+    }
+    ranked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_orders_filters_and_cuts() {
+        // (probabilities, k, threshold, expected)
+        let table: [(&[f32], usize, f32, Vec<(usize, f32)>); 4] = [
+            (&[0.1, 0.7, 0.2], 1, 0.0, vec![(1, 0.7)]),
+            (&[0.1, 0.7, 0.2], 0, 0.15, vec![(1, 0.7), (2, 0.2)]),
+            (&[0.5, 0.5], 2, 0.0, vec![(0, 0.5), (1, 0.5)]),
+            (&[0.1, 0.1], 3, 0.2, vec![]),
+        ];
+        for (probs, k, threshold, expected) in table {
+            assert_eq!(rank(probs, k, threshold), expected);
+        }
+    }
+}

@@ -1,0 +1,593 @@
+//! The one network every preset is a shape of:
+//!
+//! ```text
+//! sparse feature ids ─▶ embedding bag  h = Σ_i w_i E[id_i]   (w_i = 1/n for mean, 1 for sum)
+//!                   ─▶ a₀ = f₀(h)                            (optional activation)
+//!                   ─▶ a_l = f(W_l a_{l-1} + b_l)            (zero or more hidden layers)
+//!                   ─▶ z = W_out a + b_out ─▶ p = softmax(z) or σ(z) ─▶ loss L(p, t)
+//! ```
+//!
+//! Backward runs the same chain in reverse. With `δ = dL/dz` of a layer:
+//! `dL/dW = δ aᵀ` (the layer's input `a`), `dL/db = δ`, and the gradient
+//! passed down is `dL/da = Wᵀ δ`, which the activation below turns into the
+//! next `δ` by multiplying with its derivative `da/dz`. The embedding
+//! gradient touches only the rows of the example's features.
+//!
+//! fastText's model is `mean` + identity + no hidden layer + softmax; the
+//! classic blog network is `sum` of unique words + sigmoid (20 units) +
+//! no hidden layer + squared error.
+//!
+//! ```
+//! use textnn::nn::{Network, NetworkConfig, Workspace, Loss};
+//! use rand::SeedableRng;
+//! let config = NetworkConfig { input_rows: 10, dim: 4, n_labels: 3, ..NetworkConfig::default() };
+//! let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+//! let net: Network = Network::new(config, &mut rng).unwrap();
+//! let mut ws = Workspace::new(&net);
+//! net.forward(&[1, 5, 7], &mut ws, None);
+//! let total: f32 = ws.probabilities().iter().sum();
+//! assert!((total - 1.0).abs() < 1e-6);
+//! ```
+
+use super::activation::Activation;
+use super::loss::Loss;
+use crate::linalg::{add_scaled, Matrix, Scalar};
+use crate::{Error, Result};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// How the embedding bag combines the rows of an example's features.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Combine {
+    /// Average of the rows (fastText).
+    Mean,
+    /// Sum of the rows (a bag-of-words vector times a weight matrix).
+    Sum,
+}
+
+impl std::str::FromStr for Combine {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "mean" => Ok(Combine::Mean),
+            "sum" => Ok(Combine::Sum),
+            _ => Err(format!("unknown combine {s:?}; choose mean or sum")),
+        }
+    }
+}
+
+impl std::fmt::Display for Combine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Combine::Mean => "mean",
+            Combine::Sum => "sum",
+        })
+    }
+}
+
+/// How the weights start.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Init {
+    /// fastText's: embedding rows uniform in ±1/dim, hidden layers uniform
+    /// in ±√(6/(fan_in+fan_out)) (Glorot), output layer zero.
+    Default,
+    /// Every weight uniform in ±scale (the blog: `2 * random() - 1`, scale 1).
+    Uniform(f32),
+}
+
+/// The shape of a network. Checked by [`NetworkConfig::validate`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetworkConfig {
+    /// Rows of the embedding matrix: the number of distinct feature ids.
+    pub input_rows: usize,
+    /// Width of each embedding row.
+    pub dim: usize,
+    /// How rows are combined.
+    pub combine: Combine,
+    /// Activation applied to the embedding bag's output.
+    pub embedding_activation: Activation,
+    /// Widths of the dense hidden layers, first to last.
+    pub hidden: Vec<usize>,
+    /// Activation of every hidden layer.
+    pub hidden_activation: Activation,
+    /// Number of labels (outputs).
+    pub n_labels: usize,
+    /// Output activation and loss.
+    pub loss: Loss,
+    /// Whether dense layers (hidden and output) have a bias.
+    pub bias: bool,
+    /// How the weights start.
+    pub init: Init,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        NetworkConfig {
+            input_rows: 1,
+            dim: 100,
+            combine: Combine::Mean,
+            embedding_activation: Activation::Identity,
+            hidden: Vec::new(),
+            hidden_activation: Activation::Relu,
+            n_labels: 2,
+            loss: Loss::Softmax,
+            bias: false,
+            init: Init::Default,
+        }
+    }
+}
+
+/// Largest number of weights a network may have (4 G), so a size typo
+/// fails with a message instead of exhausting memory.
+pub const MAX_PARAMETERS: usize = 1 << 32;
+
+impl NetworkConfig {
+    /// Checks every size; returns the total number of weights.
+    pub fn validate(&self) -> Result<usize> {
+        let bad = |m: String| Err(Error::InvalidConfig(m));
+        if self.dim == 0 {
+            return bad("dim must be at least 1, got 0".into());
+        }
+        if self.input_rows == 0 {
+            return bad("the model has no input features (empty vocabulary and no buckets)".into());
+        }
+        if self.n_labels == 0 {
+            return bad("the training data has no labels".into());
+        }
+        if let Some(w) = self.hidden.iter().find(|&&w| w == 0) {
+            return bad(format!("hidden layer widths must be at least 1, got {w}"));
+        }
+        if let Init::Uniform(s) = self.init {
+            if !(s.is_finite() && s > 0.0) {
+                return bad(format!("init scale must be positive and finite, got {s}"));
+            }
+        }
+        let mut total = self.input_rows.checked_mul(self.dim);
+        let mut fan_in = self.dim;
+        for &width in self.hidden.iter().chain(std::iter::once(&self.n_labels)) {
+            total = total
+                .and_then(|t| t.checked_add(width.checked_mul(fan_in + 1)?));
+            fan_in = width;
+        }
+        match total {
+            Some(t) if t <= MAX_PARAMETERS => Ok(t),
+            _ => bad(format!(
+                "the network would have more than {MAX_PARAMETERS} weights \
+                 ({} input rows × dim {}); lower --buckets or --dim",
+                self.input_rows, self.dim
+            )),
+        }
+    }
+
+    /// One line describing the architecture, e.g.
+    /// `mean of 100-dim rows (12 000 inputs) → identity → softmax over 42 labels (cross-entropy)`.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "{} of {}-dim rows ({} inputs) → {}",
+            self.combine, self.dim, self.input_rows, self.embedding_activation
+        );
+        for w in &self.hidden {
+            s.push_str(&format!(" → dense {w} {}", self.hidden_activation));
+        }
+        let loss = match self.loss {
+            Loss::Softmax => "cross-entropy",
+            Loss::Ova => "binary cross-entropy",
+            Loss::Squared => "squared error",
+        };
+        s.push_str(&format!(
+            " → {} over {} labels ({loss}){}",
+            self.loss.output_activation(),
+            self.n_labels,
+            if self.bias { ", with bias" } else { "" }
+        ));
+        s
+    }
+
+    /// Width of the input of dense layer `l` (0 = first hidden or output).
+    fn layer_input_width(&self, l: usize) -> usize {
+        if l == 0 {
+            self.dim
+        } else {
+            self.hidden[l - 1]
+        }
+    }
+
+    /// Width of the output of dense layer `l`.
+    fn layer_output_width(&self, l: usize) -> usize {
+        self.hidden.get(l).copied().unwrap_or(self.n_labels)
+    }
+
+    /// Number of dense layers (hidden + output).
+    pub fn n_dense_layers(&self) -> usize {
+        self.hidden.len() + 1
+    }
+}
+
+/// A fully connected layer `z = W a + b`: `W` is `outputs × inputs`, `b`
+/// is empty when the network has no bias.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dense<F> {
+    /// `outputs × inputs` weights.
+    pub weights: Matrix<F>,
+    /// One bias per output, or empty.
+    pub bias: Vec<F>,
+}
+
+/// The network's weights and shape. Immutable during prediction, so one
+/// network can be shared by any number of threads (`Send + Sync`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network<F = f32> {
+    config: NetworkConfig,
+    /// `input_rows × dim` embedding matrix.
+    pub embedding: Matrix<F>,
+    /// Hidden layers, then the output layer.
+    pub layers: Vec<Dense<F>>,
+}
+
+impl<F: Scalar> Network<F> {
+    /// A new network with weights drawn from `rng` as `config.init` says.
+    pub fn new(config: NetworkConfig, rng: &mut impl Rng) -> Result<Self> {
+        config.validate()?;
+        let mut embedding = Matrix::zeros(config.input_rows, config.dim);
+        let embed_scale = match config.init {
+            Init::Default => 1.0 / config.dim as f64,
+            Init::Uniform(s) => s as f64,
+        };
+        fill_uniform(embedding.as_mut_slice(), embed_scale, rng);
+        let n_layers = config.n_dense_layers();
+        let mut layers = Vec::with_capacity(n_layers);
+        for l in 0..n_layers {
+            let (inputs, outputs) = (config.layer_input_width(l), config.layer_output_width(l));
+            let mut weights = Matrix::zeros(outputs, inputs);
+            let scale = match config.init {
+                Init::Default if l + 1 == n_layers => 0.0,
+                Init::Default => (6.0 / (inputs + outputs) as f64).sqrt(),
+                Init::Uniform(s) => s as f64,
+            };
+            fill_uniform(weights.as_mut_slice(), scale, rng);
+            let bias = vec![F::zero(); if config.bias { outputs } else { 0 }];
+            layers.push(Dense { weights, bias });
+        }
+        Ok(Network {
+            config,
+            embedding,
+            layers,
+        })
+    }
+
+    /// Rebuilds a network from stored weights, checking every shape.
+    pub fn from_parts(config: NetworkConfig, embedding: Matrix<F>, layers: Vec<Dense<F>>) -> Result<Self> {
+        config.validate()?;
+        let bad = |m: String| Err(Error::InvalidConfig(m));
+        if embedding.rows() != config.input_rows || embedding.cols() != config.dim {
+            return bad(format!(
+                "embedding is {}×{}, the configuration says {}×{}",
+                embedding.rows(),
+                embedding.cols(),
+                config.input_rows,
+                config.dim
+            ));
+        }
+        if layers.len() != config.n_dense_layers() {
+            return bad(format!(
+                "{} dense layers stored, the configuration says {}",
+                layers.len(),
+                config.n_dense_layers()
+            ));
+        }
+        for (l, layer) in layers.iter().enumerate() {
+            let (inputs, outputs) = (config.layer_input_width(l), config.layer_output_width(l));
+            let bias_len = if config.bias { outputs } else { 0 };
+            if layer.weights.rows() != outputs
+                || layer.weights.cols() != inputs
+                || layer.bias.len() != bias_len
+            {
+                return bad(format!(
+                    "dense layer {l} is {}×{} with {} biases, the configuration says {outputs}×{inputs} with {bias_len}",
+                    layer.weights.rows(),
+                    layer.weights.cols(),
+                    layer.bias.len()
+                ));
+            }
+        }
+        Ok(Network {
+            config,
+            embedding,
+            layers,
+        })
+    }
+
+    /// The network's shape.
+    pub fn config(&self) -> &NetworkConfig {
+        &self.config
+    }
+
+    /// Activation applied to the output of dense layer `l`, `None` for the
+    /// output layer (whose activation belongs to the loss).
+    fn activation_after(&self, l: usize) -> Option<Activation> {
+        (l < self.config.hidden.len()).then_some(self.config.hidden_activation)
+    }
+
+    /// Weight `w_i` of each feature row in the bag.
+    fn bag_weight(&self, n_features: usize) -> F {
+        match self.config.combine {
+            Combine::Mean if n_features > 0 => F::one() / F::c(n_features as f64),
+            _ => F::one(),
+        }
+    }
+
+    /// Forward pass for the feature ids of one example. Leaves every
+    /// intermediate value in `ws`; the probabilities are
+    /// [`Workspace::probabilities`]. `dropout` (rate, random source) is
+    /// given during training only; it zeroes each unit of the embedding
+    /// output and of every hidden layer with that probability and scales
+    /// the survivors by `1/(1 - rate)`.
+    pub fn forward<R: Rng>(&self, ids: &[u32], ws: &mut Workspace<F>, dropout: Option<(f32, &mut R)>) {
+        let weight = self.bag_weight(ids.len());
+        let bag = &mut ws.outputs[0];
+        bag.fill(F::zero());
+        for &id in ids {
+            add_scaled(bag, weight, self.embedding.row(id as usize));
+        }
+        self.config.embedding_activation.apply_in_place(bag);
+        ws.dropout_active = false;
+        if let Some((rate, rng)) = dropout {
+            if rate > 0.0 {
+                ws.dropout_active = true;
+                let keep = 1.0 - rate;
+                let scale = F::c(1.0 / keep as f64);
+                for l in 0..self.layers.len() {
+                    // Dropout acts on every input of a dense layer except
+                    // the sparse features: embedding output and hidden outputs.
+                    let (outs, masks) = (&ws.outputs[l], &mut ws.masks[l]);
+                    for m in masks.iter_mut() {
+                        *m = if rng.gen::<f32>() < keep { scale } else { F::zero() };
+                    }
+                    let dropped = &mut ws.dropped[l];
+                    for ((d, &o), &m) in dropped.iter_mut().zip(outs).zip(masks.iter()) {
+                        *d = o * m;
+                    }
+                    self.dense_forward(l, ws);
+                }
+                self.config
+                    .loss
+                    .probabilities(&ws.outputs[self.layers.len()], &mut ws.probabilities);
+                return;
+            }
+        }
+        for l in 0..self.layers.len() {
+            self.dense_forward(l, ws);
+        }
+        self.config
+            .loss
+            .probabilities(&ws.outputs[self.layers.len()], &mut ws.probabilities);
+    }
+
+    /// `outputs[l+1] = f(W_l · input_l + b_l)`.
+    fn dense_forward(&self, l: usize, ws: &mut Workspace<F>) {
+        let layer = &self.layers[l];
+        let (before, after) = ws.outputs.split_at_mut(l + 1);
+        let input = if ws.dropout_active { &ws.dropped[l] } else { &before[l] };
+        let out = &mut after[0];
+        layer.weights.mul_vec(input, out);
+        for (o, &b) in out.iter_mut().zip(&layer.bias) {
+            *o = *o + b;
+        }
+        if let Some(act) = self.activation_after(l) {
+            act.apply_in_place(out);
+        }
+    }
+
+    /// The loss of the example whose forward pass is in `ws`.
+    pub fn loss(&self, ws: &Workspace<F>, gold: &[usize]) -> f64 {
+        self.config
+            .loss
+            .value(&ws.outputs[self.layers.len()], &ws.probabilities, gold)
+    }
+
+    /// Backward pass after [`Network::forward`] on the same `ids` and `ws`:
+    /// adds `scale · dL/dθ` for every weight θ into `grads`.
+    pub fn backward(&self, ids: &[u32], gold: &[usize], ws: &mut Workspace<F>, grads: &mut Gradients<F>, scale: F) {
+        let n = self.layers.len();
+        // δ of the output layer: dL/dz, owned by the loss.
+        self.config
+            .loss
+            .gradient(&ws.probabilities, gold, &mut ws.deltas[n]);
+        for l in (0..n).rev() {
+            let layer = &self.layers[l];
+            let input = if ws.dropout_active { &ws.dropped[l] } else { &ws.outputs[l] };
+            let (below, above) = ws.deltas.split_at_mut(l + 1);
+            let delta = &above[0];
+            // dL/dW = δ · inputᵀ and dL/db = δ.
+            let (gw, gb) = &mut grads.layers[l];
+            gw.add_outer(scale, delta, input);
+            add_scaled(gb, scale, delta);
+            // dL/d(input) = Wᵀ δ; then through dropout and the activation
+            // that produced the input: δ_below = dL/d(input) ⊙ mask ⊙ f'(a).
+            let down = &mut below[l];
+            layer.weights.mul_transposed_vec(delta, down);
+            if ws.dropout_active {
+                for (d, &m) in down.iter_mut().zip(&ws.masks[l]) {
+                    *d = *d * m;
+                }
+            }
+            let act = if l == 0 {
+                self.config.embedding_activation
+            } else {
+                self.config.hidden_activation
+            };
+            act.backward_in_place(&ws.outputs[l], down);
+        }
+        // dL/dE[id] = w_i · δ₀ for each feature occurrence.
+        let weight = self.bag_weight(ids.len()) * scale;
+        for &id in ids {
+            grads.add_embedding_row(id, weight, &ws.deltas[0]);
+        }
+    }
+}
+
+/// Fills `values` uniformly in `[-scale, scale)`.
+fn fill_uniform<F: Scalar>(values: &mut [F], scale: f64, rng: &mut impl Rng) {
+    if scale == 0.0 {
+        values.fill(F::zero());
+        return;
+    }
+    for v in values {
+        *v = F::c(rng.gen_range(-scale..scale));
+    }
+}
+
+/// Per-thread buffers of one forward/backward pass, so the hot loop
+/// allocates nothing.
+#[derive(Clone, Debug)]
+pub struct Workspace<F = f32> {
+    /// `outputs[0]` = embedding output a₀; `outputs[l+1]` = output of dense
+    /// layer `l` (after its activation); the last entry holds the logits.
+    outputs: Vec<Vec<F>>,
+    /// Inputs of each dense layer after dropout (used only while dropout is on).
+    dropped: Vec<Vec<F>>,
+    /// Dropout masks (0 or `1/keep`) for the input of each dense layer.
+    masks: Vec<Vec<F>>,
+    /// `deltas[i]` = dL/dz for the values in `outputs[i]`.
+    deltas: Vec<Vec<F>>,
+    probabilities: Vec<F>,
+    dropout_active: bool,
+}
+
+impl<F: Scalar> Workspace<F> {
+    /// Buffers sized for `network`.
+    pub fn new(network: &Network<F>) -> Self {
+        let c = &network.config;
+        let widths: Vec<usize> = std::iter::once(c.dim)
+            .chain(c.hidden.iter().copied())
+            .chain(std::iter::once(c.n_labels))
+            .collect();
+        let bufs = |ws: &[usize]| ws.iter().map(|&w| vec![F::zero(); w]).collect::<Vec<_>>();
+        Workspace {
+            outputs: bufs(&widths),
+            dropped: bufs(&widths[..widths.len() - 1]),
+            masks: bufs(&widths[..widths.len() - 1]),
+            deltas: bufs(&widths),
+            probabilities: vec![F::zero(); c.n_labels],
+            dropout_active: false,
+        }
+    }
+
+    /// Output probabilities of the last forward pass.
+    pub fn probabilities(&self) -> &[F] {
+        &self.probabilities
+    }
+
+    /// Logits of the last forward pass.
+    pub fn logits(&self) -> &[F] {
+        self.outputs.last().map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Output of the embedding bag (after its activation) in the last forward pass.
+    pub fn embedding_output(&self) -> &[F] {
+        &self.outputs[0]
+    }
+
+    /// Output of hidden layer `l` in the last forward pass.
+    pub fn hidden_output(&self, l: usize) -> &[F] {
+        &self.outputs[l + 1]
+    }
+}
+
+/// Gradients of the loss for every weight: dense for the dense layers,
+/// sparse (touched rows only) for the embedding.
+#[derive(Clone, Debug)]
+pub struct Gradients<F = f32> {
+    /// `(dL/dW, dL/db)` per dense layer.
+    pub layers: Vec<(Matrix<F>, Vec<F>)>,
+    dim: usize,
+    /// Embedding rows with a gradient, in first-touched order.
+    rows: Vec<u32>,
+    /// Their gradients, `rows.len() × dim`.
+    values: Vec<F>,
+    /// Position of each row in `rows`, or `u32::MAX`.
+    slot: Vec<u32>,
+}
+
+impl<F: Scalar> Gradients<F> {
+    /// Zero gradients shaped like `network`.
+    pub fn new(network: &Network<F>) -> Self {
+        Gradients {
+            layers: network
+                .layers
+                .iter()
+                .map(|l| {
+                    (
+                        Matrix::zeros(l.weights.rows(), l.weights.cols()),
+                        vec![F::zero(); l.bias.len()],
+                    )
+                })
+                .collect(),
+            dim: network.config.dim,
+            rows: Vec::new(),
+            values: Vec::new(),
+            slot: vec![u32::MAX; network.config.input_rows],
+        }
+    }
+
+    /// `dL/dE[id] += a · x`.
+    #[inline]
+    pub fn add_embedding_row(&mut self, id: u32, a: F, x: &[F]) {
+        let mut s = self.slot[id as usize];
+        if s == u32::MAX {
+            s = self.rows.len() as u32;
+            self.slot[id as usize] = s;
+            self.rows.push(id);
+            self.values.resize(self.values.len() + self.dim, F::zero());
+        }
+        let start = s as usize * self.dim;
+        add_scaled(&mut self.values[start..start + self.dim], a, x);
+    }
+
+    /// The embedding rows with a gradient and their gradients.
+    pub fn embedding_rows(&self) -> impl Iterator<Item = (u32, &[F])> {
+        self.rows
+            .iter()
+            .zip(self.values.chunks_exact(self.dim.max(1)))
+            .map(|(&r, g)| (r, g))
+    }
+
+    /// Gradient of embedding row `id` (zeros if untouched).
+    pub fn embedding_row(&self, id: u32) -> Option<&[F]> {
+        let s = *self.slot.get(id as usize)?;
+        (s != u32::MAX).then(|| &self.values[s as usize * self.dim..(s as usize + 1) * self.dim])
+    }
+
+    /// Sets every gradient back to zero, touching only what was used.
+    pub fn clear(&mut self) {
+        for (w, b) in &mut self.layers {
+            w.as_mut_slice().fill(F::zero());
+            b.fill(F::zero());
+        }
+        for &r in &self.rows {
+            self.slot[r as usize] = u32::MAX;
+        }
+        self.rows.clear();
+        self.values.clear();
+    }
+
+    /// Squared L2 norm of each parameter block: embedding, then each dense layer (weights and bias together).
+    pub fn block_squared_norms(&self) -> Vec<f64> {
+        let mut norms = vec![crate::linalg::squared_norm(&self.values)];
+        for (w, b) in &self.layers {
+            norms.push(crate::linalg::squared_norm(w.as_slice()) + crate::linalg::squared_norm(b));
+        }
+        norms
+    }
+
+    /// Multiplies every gradient by `a` (used by gradient clipping).
+    pub fn scale(&mut self, a: F) {
+        crate::linalg::scale(&mut self.values, a);
+        for (w, b) in &mut self.layers {
+            crate::linalg::scale(w.as_mut_slice(), a);
+            crate::linalg::scale(b, a);
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! Tokenizers: where one token ends and the next begins.
+//!
+//! - [`TokenizerKind::Whitespace`] splits like fastText, on the seven
+//!   separators of [`is_fasttext_space`]; punctuation stays attached
+//!   (`"how are you?"` → `how`, `are`, `you?`).
+//! - [`TokenizerKind::Unicode`] cuts at the word boundaries of UAX #29
+//!   (Unicode Text Segmentation) and keeps the segments that hold a letter,
+//!   a digit or an emoji (`"how are you? 🙂"` → `how`, `are`, `you`, `🙂`).
+//!
+//! Both functions here only cut; normalization, lowercasing and stemming are
+//! done by [`super::TextPipeline`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::emoji::is_emoji_char;
+
+/// Which tokenizer splits the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenizerKind {
+    /// NFC, then UAX #29 word boundaries; keeps words, numbers and emoji and
+    /// drops spaces and punctuation. Each Han ideograph and each hiragana
+    /// is its own token; a run of katakana is one token; Thai and other
+    /// scripts written without spaces fall apart into single letters (with
+    /// their attached marks), since no dictionary is used.
+    Unicode,
+    /// fastText's splitting: on ' ', '\n', '\r', '\t', '\x0B', '\x0C' and
+    /// '\0' only, with no normalization; punctuation stays in the tokens.
+    Whitespace,
+}
+
+impl TokenizerKind {
+    /// Every kind, in the order error messages list them.
+    const ALL: [TokenizerKind; 2] = [TokenizerKind::Unicode, TokenizerKind::Whitespace];
+
+    /// The name used on the command line and in model files.
+    fn name(self) -> &'static str {
+        match self {
+            TokenizerKind::Unicode => "unicode",
+            TokenizerKind::Whitespace => "whitespace",
+        }
+    }
+}
+
+impl fmt::Display for TokenizerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for TokenizerKind {
+    type Err = crate::Error;
+
+    /// Parses a name such as `"unicode"`, ignoring ASCII case.
+    fn from_str(s: &str) -> crate::Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let choices: Vec<&str> = Self::ALL.iter().map(|kind| kind.name()).collect();
+                crate::Error::InvalidConfig(format!(
+                    "unknown tokenizer {s:?}, expected one of: {}",
+                    choices.join(", ")
+                ))
+            })
+    }
+}
+
+/// True for the bytes fastText treats as token separators.
+///
+/// fastText's `Dictionary::readWord` stops a word at exactly these
+/// characters. It also turns '\n' into an end-of-sentence token `</s>`; we
+/// do not, because one example is one line and a trailing newline must not
+/// change its tokens.
+pub(crate) fn is_fasttext_space(c: char) -> bool {
+    matches!(c, ' ' | '\n' | '\r' | '\t' | '\x0B' | '\x0C' | '\0')
+}
+
+/// The non-empty pieces of `text` between fastText separators.
+pub(crate) fn whitespace_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(is_fasttext_space)
+        .filter(|piece| !piece.is_empty())
+}
+
+/// The UAX #29 word segments of `text` that are words, numbers or emoji.
+///
+/// Segments are cut again at every white-space character, for two reasons.
+/// UAX #29 makes U+202F NARROW NO-BREAK SPACE a word connector (class
+/// ExtendNumLet, for Mongolian), so `"a\u{202f}b"` is one segment, yet it is
+/// a space to readers, and in French it comes before '?' and ':'. And rule
+/// WB4 glues a combining mark or joiner to the space before it
+/// (`" \u{345}"`), which must give the same token as at the start of the
+/// text.
+pub(crate) fn unicode_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split_word_bounds()
+        .flat_map(|segment| segment.split(char::is_whitespace))
+        .filter(|piece| is_token(piece))
+}
+
+/// [`unicode_tokens`] for ASCII `text`, about four times faster.
+///
+/// unicode-segmentation's `unicode_words` has an ASCII fast path, and on
+/// ASCII it keeps exactly our segments: ASCII holds no emoji, and ASCII
+/// white space never shares a segment with a letter or digit.
+pub(crate) fn ascii_unicode_tokens(text: &str) -> impl Iterator<Item = &str> {
+    debug_assert!(text.is_ascii());
+    text.unicode_words()
+}
+
+/// True when a segment holds a letter, a digit or an emoji character.
+///
+/// UAX #29 keeps "what's", "3.14" and "10,000" in one segment each, so they
+/// pass whole; segments of spaces or punctuation ("?", "...", "—") fail.
+fn is_token(segment: &str) -> bool {
+    segment
+        .chars()
+        .any(|c| c.is_alphanumeric() || is_emoji_char(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_splits_like_fasttext() {
+        let cases: &[(&str, &[&str])] = &[
+            ("how are you?", &["how", "are", "you?"]),
+            ("  leading and  double  ", &["leading", "and", "double"]),
+            (
+                "a\tb\nc\rd\x0Be\x0Cf\0g",
+                &["a", "b", "c", "d", "e", "f", "g"],
+            ),
+            ("line\r\n", &["line"]),
+            // Only the seven fastText separators split: no-break space and
+            // the ideographic space stay inside the token.
+            ("a\u{a0}b c\u{3000}d", &["a\u{a0}b", "c\u{3000}d"]),
+            ("Don't STOP", &["Don't", "STOP"]),
+            ("", &[]),
+            (" \n\t", &[]),
+        ];
+        for &(input, expected) in cases {
+            let got: Vec<&str> = whitespace_tokens(input).collect();
+            assert_eq!(got, expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn unicode_keeps_words_numbers_and_emoji() {
+        let cases: &[(&str, &[&str])] = &[
+            ("how are you?", &["how", "are", "you"]),
+            ("Hello, world!", &["Hello", "world"]),
+            ("what's up", &["what's", "up"]),
+            ("what\u{2019}s up", &["what\u{2019}s", "up"]),
+            (
+                "pi is 3.14, not 10,000",
+                &["pi", "is", "3.14", "not", "10,000"],
+            ),
+            ("U.S.A.", &["U.S.A"]),
+            ("snake_case and e-mail", &["snake_case", "and", "e", "mail"]),
+            ("great🙂", &["great", "🙂"]),
+            ("🙂🙂", &["🙂", "🙂"]),
+            ("I ❤\u{fe0f} it", &["I", "❤\u{fe0f}", "it"]),
+            ("👍\u{1f3fd}", &["👍\u{1f3fd}"]),
+            ("🇫🇷🇩🇪", &["🇫🇷", "🇩🇪"]),
+            ("👨\u{200d}👩\u{200d}👧", &["👨\u{200d}👩\u{200d}👧"]),
+            ("#\u{fe0f}\u{20e3}", &["#\u{fe0f}\u{20e3}"]),
+            ("wait... — ok", &["wait", "ok"]),
+            ("a\u{a0}b\u{3000}c\u{2009}d\te", &["a", "b", "c", "d", "e"]),
+            (" \u{345}a", &["\u{345}", "a"]),
+            // Narrow no-break space: a word connector to UAX #29, a space to us.
+            ("a\u{202f}b 10\u{202f}000", &["a", "b", "10", "000"]),
+            ("quoi\u{202f}?", &["quoi"]),
+            ("\u{3a3}\u{202f}\u{a980}", &["\u{3a3}", "\u{a980}"]),
+            ("", &[]),
+            ("?!", &[]),
+        ];
+        for &(input, expected) in cases {
+            let got: Vec<&str> = unicode_tokens(input).collect();
+            assert_eq!(got, expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_fast_path_matches_unicode_tokens() {
+        let cases: &[&str] = &[
+            "How are you? I'm fine, thanks.",
+            "pi=3.14; 10,000 e-mail snake_case U.S.A. a.b:c d'e 1'000",
+            "  \t\r\n\x0B\x0C\0 _ __a__ ... ?! ",
+            "",
+        ];
+        for &input in cases {
+            let fast: Vec<&str> = ascii_unicode_tokens(input).collect();
+            let plain: Vec<&str> = unicode_tokens(input).collect();
+            assert_eq!(fast, plain, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn unicode_splits_scripts_without_spaces() {
+        // No dictionary: UAX #29 alone decides, which gives one token per
+        // ideograph and hiragana, one per katakana run, and one per Thai
+        // letter with its marks. Hangul is written with spaces.
+        let cases: &[(&str, &[&str])] = &[
+            ("我爱北京", &["我", "爱", "北", "京"]),
+            ("我爱北京。", &["我", "爱", "北", "京"]),
+            (
+                "東京タワーに行きました",
+                &["東", "京", "タワー", "に", "行", "き", "ま", "し", "た"],
+            ),
+            (
+                "สวัสดีครับ",
+                &["ส", "ว\u{e31}", "ส", "ด\u{e35}", "ค", "ร\u{e31}", "บ"],
+            ),
+            ("안녕하세요 세계", &["안녕하세요", "세계"]),
+        ];
+        for &(input, expected) in cases {
+            let got: Vec<&str> = unicode_tokens(input).collect();
+            assert_eq!(got, expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn parses_and_displays_names() {
+        let cases: &[(&str, Option<TokenizerKind>)] = &[
+            ("unicode", Some(TokenizerKind::Unicode)),
+            ("whitespace", Some(TokenizerKind::Whitespace)),
+            ("Whitespace", Some(TokenizerKind::Whitespace)),
+            ("", None),
+            ("space", None),
+        ];
+        for &(input, expected) in cases {
+            assert_eq!(input.parse::<TokenizerKind>().ok(), expected, "{input:?}");
+        }
+        for kind in TokenizerKind::ALL {
+            assert_eq!(kind.to_string().parse::<TokenizerKind>().unwrap(), kind);
+        }
+    }
+
+    #[test]
+    fn parse_error_lists_the_choices() {
+        let error = "bpe".parse::<TokenizerKind>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid setting: unknown tokenizer \"bpe\", expected one of: unicode, whitespace"
+        );
+    }
+}

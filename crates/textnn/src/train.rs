@@ -1,0 +1,567 @@
+//! Training: examples in, a [`Classifier`] out.
+//!
+//! ```text
+//! examples ─▶ tokenize ─▶ vocabulary + labels ─▶ feature ids
+//!          ─▶ for each epoch: shuffle, then for each batch:
+//!                forward ─▶ loss ─▶ backward (gradients) ─▶ optimizer step (learning rate η_t)
+//! ```
+//!
+//! The learning rate follows fastText's linear decay
+//! `η_t = η₀ (1 - t/T)` over the `T` examples of all epochs, or stays
+//! constant. A batch's gradient is the mean (or, as in the classic blog,
+//! the sum) of its examples' gradients. Everything random (initial
+//! weights, shuffling, dropout) comes from [`TrainConfig::seed`], so the
+//! same data and settings give a bit-identical model.
+//!
+//! ```
+//! use textnn::data::Example;
+//! use textnn::train::{train, TrainConfig};
+//! let ex = |text: &str, label: &str| Example { text: text.into(), labels: vec![label.into()], line: 1 };
+//! let examples = vec![ex("good morning", "greet"), ex("bye now", "bye"), ex("hello there", "greet")];
+//! let config = TrainConfig { epochs: 50, learning_rate: 0.5, ..TrainConfig::fasttext() };
+//! let model = train(&config, &examples, &mut |_| {}).unwrap();
+//! let top = &model.predict("good morning", 1, 0.0)[0];
+//! assert_eq!(model.label_name(top.0), "greet");
+//! ```
+
+use crate::data::Example;
+use crate::features::{FeatureConfig, Featurizer};
+use crate::model::Classifier;
+use crate::nn::{Activation, Combine, Gradients, Init, Loss, Network, NetworkConfig, Workspace};
+use crate::optim::{Optimizer, OptimizerConfig};
+use crate::text::{TextConfig, TextPipeline, TokenizerKind};
+use crate::vocab::Dictionary;
+use crate::{Error, Result};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+/// How the learning rate changes during training.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Schedule {
+    /// `η_t = η₀ (1 - t/T)`, fastText's decay to zero.
+    Linear,
+    /// `η_t = η₀`.
+    Constant,
+}
+
+impl std::str::FromStr for Schedule {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "linear" => Ok(Schedule::Linear),
+            "constant" => Ok(Schedule::Constant),
+            _ => Err(format!("unknown schedule {s:?}; choose linear or constant")),
+        }
+    }
+}
+
+/// How many examples contribute to one optimizer step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Batch {
+    /// A fixed number of examples (1 = plain stochastic gradient descent).
+    Size(usize),
+    /// Every example: full-batch gradient descent, one step per epoch.
+    Full,
+}
+
+impl std::str::FromStr for Batch {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s == "full" {
+            return Ok(Batch::Full);
+        }
+        match s.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(Batch::Size(n)),
+            _ => Err(format!("batch must be a positive number or \"full\", got {s:?}")),
+        }
+    }
+}
+
+/// Whether a batch's gradient is the mean or the sum of its examples'.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reduction {
+    /// Mean: the step size does not grow with the batch.
+    Mean,
+    /// Sum, as the classic blog's `layer_1.T.dot(layer_2_delta)` does.
+    Sum,
+}
+
+impl std::str::FromStr for Reduction {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "mean" => Ok(Reduction::Mean),
+            "sum" => Ok(Reduction::Sum),
+            _ => Err(format!("unknown reduction {s:?}; choose mean or sum")),
+        }
+    }
+}
+
+/// Everything that decides what training produces. Checked once by
+/// [`TrainConfig::validate`] before any work starts. `network.input_rows`
+/// and `network.n_labels` are ignored: the data decides them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Name of the preset these settings started from.
+    pub preset: String,
+    /// Tokenizer settings.
+    pub text: TextConfig,
+    /// Words seen fewer times are left out of the vocabulary.
+    pub min_count: u64,
+    /// Which features each text produces.
+    pub features: FeatureConfig,
+    /// The network's shape.
+    pub network: NetworkConfig,
+    /// Update rule, L2, clipping.
+    pub optimizer: OptimizerConfig,
+    /// Initial learning rate η₀.
+    pub learning_rate: f32,
+    /// How η changes.
+    pub schedule: Schedule,
+    /// Passes over the training data.
+    pub epochs: usize,
+    /// Examples per optimizer step.
+    pub batch: Batch,
+    /// Mean or sum over a batch.
+    pub reduction: Reduction,
+    /// Dropout rate on the embedding output and hidden layers (0 = off).
+    pub dropout: f32,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Every this many epochs, compare the mean absolute error with the
+    /// previous report and stop when it rose (the blog's rule); `None` = never.
+    pub stop_when_error_rises_every: Option<usize>,
+    /// Default probability threshold of predictions made with the model.
+    pub threshold: f32,
+}
+
+impl TrainConfig {
+    /// textnn's default: chosen for accuracy on the bundled and shared
+    /// datasets (see README, "Why these defaults").
+    pub fn default_preset() -> Self {
+        TrainConfig {
+            preset: "default".into(),
+            text: TextConfig::default(),
+            min_count: 1,
+            features: FeatureConfig {
+                word_ngrams: 2,
+                char_ngrams: None,
+                buckets: 2_000_000,
+                binary: false,
+            },
+            network: NetworkConfig {
+                dim: 100,
+                ..NetworkConfig::default()
+            },
+            optimizer: OptimizerConfig::default(),
+            learning_rate: 0.5,
+            schedule: Schedule::Linear,
+            epochs: 25,
+            batch: Batch::Size(1),
+            reduction: Reduction::Mean,
+            dropout: 0.0,
+            seed: 1,
+            stop_when_error_rises_every: None,
+            threshold: 0.0,
+        }
+    }
+
+    /// fastText's supervised defaults: whitespace tokens, no lowercasing,
+    /// mean of word rows (dim 100), no hidden layer, softmax, SGD with
+    /// η₀ = 0.1 decayed linearly over 5 epochs, min count 1.
+    pub fn fasttext() -> Self {
+        TrainConfig {
+            preset: "fasttext".into(),
+            text: TextConfig {
+                tokenizer: TokenizerKind::Whitespace,
+                lowercase: false,
+                stem: None,
+            },
+            min_count: 1,
+            features: FeatureConfig {
+                word_ngrams: 1,
+                char_ngrams: None,
+                buckets: 2_000_000,
+                binary: false,
+            },
+            network: NetworkConfig {
+                dim: 100,
+                combine: Combine::Mean,
+                embedding_activation: Activation::Identity,
+                hidden: Vec::new(),
+                hidden_activation: Activation::Identity,
+                loss: Loss::Softmax,
+                bias: false,
+                init: Init::Default,
+                ..NetworkConfig::default()
+            },
+            optimizer: OptimizerConfig::default(),
+            learning_rate: 0.1,
+            schedule: Schedule::Linear,
+            epochs: 5,
+            batch: Batch::Size(1),
+            reduction: Reduction::Mean,
+            dropout: 0.0,
+            seed: 1,
+            stop_when_error_rises_every: None,
+            threshold: 0.0,
+        }
+    }
+
+    /// The classic blog network: stemmed unique words (binary bag, summed)
+    /// into 20 sigmoid units, sigmoid outputs, squared error, full-batch
+    /// gradient descent with η = 0.1 (gradients summed over the batch), up
+    /// to 100,000 epochs, stopping when the mean absolute error rises
+    /// (checked every 10,000 epochs); predictions below 0.2 are dropped.
+    pub fn blog() -> Self {
+        TrainConfig {
+            preset: "blog".into(),
+            text: TextConfig {
+                tokenizer: TokenizerKind::Unicode,
+                lowercase: true,
+                stem: Some(crate::text::StemLanguage::English),
+            },
+            min_count: 1,
+            features: FeatureConfig {
+                word_ngrams: 1,
+                char_ngrams: None,
+                buckets: 0,
+                binary: true,
+            },
+            network: NetworkConfig {
+                dim: 20,
+                combine: Combine::Sum,
+                embedding_activation: Activation::Sigmoid,
+                hidden: Vec::new(),
+                hidden_activation: Activation::Sigmoid,
+                loss: Loss::Squared,
+                bias: false,
+                init: Init::Uniform(1.0),
+                ..NetworkConfig::default()
+            },
+            optimizer: OptimizerConfig::default(),
+            learning_rate: 0.1,
+            schedule: Schedule::Constant,
+            epochs: 100_000,
+            batch: Batch::Full,
+            reduction: Reduction::Sum,
+            dropout: 0.0,
+            seed: 1,
+            stop_when_error_rises_every: Some(10_000),
+            threshold: 0.2,
+        }
+    }
+
+    /// The preset called `name` (`default`, `fasttext`, `blog`).
+    pub fn preset(name: &str) -> Result<Self> {
+        match name {
+            "default" => Ok(Self::default_preset()),
+            "fasttext" => Ok(Self::fasttext()),
+            "blog" => Ok(Self::blog()),
+            _ => Err(Error::InvalidConfig(format!(
+                "unknown preset {name:?}; choose default, fasttext or blog"
+            ))),
+        }
+    }
+
+    /// Checks every setting that does not depend on the data.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidConfig(m));
+        self.features.validate()?;
+        self.optimizer.validate()?;
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return bad(format!(
+                "learning rate must be positive and finite, got {}",
+                self.learning_rate
+            ));
+        }
+        if self.epochs == 0 {
+            return bad("epochs must be at least 1, got 0".into());
+        }
+        if self.batch == Batch::Size(0) {
+            return bad("batch must be at least 1, got 0".into());
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return bad(format!("dropout must be in [0, 1), got {}", self.dropout));
+        }
+        if !(0.0..=1.0).contains(&self.threshold) {
+            return bad(format!("threshold must be in [0, 1], got {}", self.threshold));
+        }
+        if self.min_count == 0 {
+            return bad("min-count must be at least 1, got 0".into());
+        }
+        if self.stop_when_error_rises_every == Some(0) {
+            return bad("the error-rise check interval must be at least 1 epoch".into());
+        }
+        let probe = NetworkConfig {
+            input_rows: 1,
+            n_labels: 1,
+            ..self.network.clone()
+        };
+        probe.validate()?;
+        Ok(())
+    }
+}
+
+/// What the trainer reports while it works.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainEvent {
+    /// Data is tokenized and the network built.
+    Prepared {
+        /// Training examples.
+        examples: usize,
+        /// Vocabulary size (after min-count).
+        words: usize,
+        /// Number of labels.
+        labels: usize,
+        /// Rows of the embedding matrix.
+        input_rows: usize,
+        /// Total number of weights.
+        parameters: usize,
+    },
+    /// One epoch finished.
+    Epoch(EpochStats),
+    /// Training stopped before the last epoch.
+    StoppedEarly {
+        /// The last epoch run.
+        epoch: usize,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Figures of one epoch, measured during its forward passes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EpochStats {
+    /// 1-based epoch number.
+    pub epoch: usize,
+    /// Planned number of epochs.
+    pub epochs: usize,
+    /// Mean loss over the epoch's examples: the error measure being minimised.
+    pub mean_loss: f64,
+    /// Mean of `|t_k - p_k|` over examples and labels (the blog's "error").
+    pub mean_abs_error: f64,
+    /// Fraction of examples whose top label was not one of theirs.
+    pub error_rate: f64,
+    /// Learning rate at the end of the epoch.
+    pub learning_rate: f32,
+    /// Examples per second in this epoch.
+    pub examples_per_second: f64,
+}
+
+/// Training data after tokenization: feature ids and gold label ids per
+/// example, stored flat.
+struct Prepared {
+    ids: Vec<u32>,
+    id_offsets: Vec<usize>,
+    gold: Vec<usize>,
+    gold_offsets: Vec<usize>,
+}
+
+impl Prepared {
+    fn len(&self) -> usize {
+        self.id_offsets.len() - 1
+    }
+    fn features(&self, i: usize) -> &[u32] {
+        &self.ids[self.id_offsets[i]..self.id_offsets[i + 1]]
+    }
+    fn gold(&self, i: usize) -> &[usize] {
+        &self.gold[self.gold_offsets[i]..self.gold_offsets[i + 1]]
+    }
+}
+
+/// Trains a classifier on `examples`, calling `observer` with progress.
+pub fn train(
+    config: &TrainConfig,
+    examples: &[Example],
+    observer: &mut dyn FnMut(&TrainEvent),
+) -> Result<Classifier> {
+    config.validate()?;
+    if examples.is_empty() {
+        return Err(Error::InvalidConfig("there are no training examples".into()));
+    }
+    if let Some(bad) = examples.iter().find(|e| e.labels.is_empty()) {
+        return Err(Error::InvalidConfig(format!(
+            "training example on line {} has no label",
+            bad.line
+        )));
+    }
+    let pipeline = TextPipeline::new(config.text.clone());
+    let tokens: Vec<Vec<String>> = examples.iter().map(|e| pipeline.tokenize(&e.text)).collect();
+    let vocab = Dictionary::build(
+        tokens.iter().flatten().map(String::as_str),
+        config.min_count,
+    );
+    let labels = Dictionary::build(
+        examples.iter().flat_map(|e| e.labels.iter().map(String::as_str)),
+        1,
+    );
+    let featurizer = Featurizer::new(config.features.clone(), vocab.len());
+    let mut data = Prepared {
+        ids: Vec::new(),
+        id_offsets: vec![0],
+        gold: Vec::new(),
+        gold_offsets: vec![0],
+    };
+    let mut scratch = Vec::new();
+    for (example, toks) in examples.iter().zip(&tokens) {
+        featurizer.extract(&vocab, toks, &mut scratch);
+        data.ids.extend_from_slice(&scratch);
+        data.id_offsets.push(data.ids.len());
+        for label in &example.labels {
+            // Every training label is in the dictionary built just above.
+            if let Some(id) = labels.id(label) {
+                let id = id as usize;
+                if !data.gold[*data.gold_offsets.last().unwrap_or(&0)..].contains(&id) {
+                    data.gold.push(id);
+                }
+            }
+        }
+        data.gold_offsets.push(data.gold.len());
+    }
+    drop(tokens);
+
+    let network_config = NetworkConfig {
+        input_rows: featurizer.input_rows(),
+        n_labels: labels.len(),
+        ..config.network.clone()
+    };
+    let parameters = network_config.validate()?;
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let mut network: Network = Network::new(network_config, &mut rng)?;
+    observer(&TrainEvent::Prepared {
+        examples: data.len(),
+        words: vocab.len(),
+        labels: labels.len(),
+        input_rows: featurizer.input_rows(),
+        parameters,
+    });
+
+    run_epochs(config, &data, &mut network, &mut rng, observer)?;
+    Ok(Classifier::new(
+        pipeline, vocab, labels, featurizer, network, config.clone(),
+    ))
+}
+
+/// The optimisation loop proper.
+fn run_epochs(
+    config: &TrainConfig,
+    data: &Prepared,
+    network: &mut Network,
+    rng: &mut ChaCha8Rng,
+    observer: &mut dyn FnMut(&TrainEvent),
+) -> Result<()> {
+    let n = data.len();
+    let batch_size = match config.batch {
+        Batch::Size(b) => b.min(n),
+        Batch::Full => n,
+    };
+    let mut workspace = Workspace::new(network);
+    let mut grads = Gradients::new(network);
+    let mut optimizer = Optimizer::new(config.optimizer.clone(), network);
+    let mut order: Vec<usize> = (0..n).collect();
+    let total = (config.epochs as f64) * (n as f64);
+    let mut seen = 0usize;
+    let mut last_reported_error = f64::INFINITY;
+    let n_labels = network.config().n_labels;
+    let mut learning_rate = config.learning_rate;
+    let dropout = config.dropout;
+
+    for epoch in 1..=config.epochs {
+        let started = Instant::now();
+        order.shuffle(rng);
+        let (mut loss_sum, mut abs_error_sum, mut wrong) = (0.0_f64, 0.0_f64, 0usize);
+        for batch in order.chunks(batch_size) {
+            let scale = match config.reduction {
+                Reduction::Mean => 1.0 / batch.len() as f32,
+                Reduction::Sum => 1.0,
+            };
+            for &i in batch {
+                let (ids, gold) = (data.features(i), data.gold(i));
+                if dropout > 0.0 {
+                    network.forward(ids, &mut workspace, Some((dropout, &mut *rng)));
+                } else {
+                    network.forward::<ChaCha8Rng>(ids, &mut workspace, None);
+                }
+                let loss = network.loss(&workspace, gold);
+                if !loss.is_finite() {
+                    return Err(Error::Diverged {
+                        epoch,
+                        what: "loss",
+                        value: loss as f32,
+                        learning_rate,
+                    });
+                }
+                loss_sum += loss;
+                let probs = workspace.probabilities();
+                abs_error_sum += probs
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &p)| (config.network.loss.target::<f64>(k, gold) - p as f64).abs())
+                    .sum::<f64>();
+                if !gold.contains(&argmax(probs)) {
+                    wrong += 1;
+                }
+                network.backward(ids, gold, &mut workspace, &mut grads, scale);
+            }
+            seen += batch.len();
+            learning_rate = match config.schedule {
+                Schedule::Linear => config.learning_rate * (1.0 - seen as f64 / total).max(0.0) as f32,
+                Schedule::Constant => config.learning_rate,
+            };
+            optimizer.step(network, &mut grads, learning_rate);
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let stats = EpochStats {
+            epoch,
+            epochs: config.epochs,
+            mean_loss: loss_sum / n as f64,
+            mean_abs_error: abs_error_sum / (n * n_labels) as f64,
+            error_rate: wrong as f64 / n as f64,
+            learning_rate,
+            examples_per_second: if elapsed > 0.0 { n as f64 / elapsed } else { f64::INFINITY },
+        };
+        observer(&TrainEvent::Epoch(stats.clone()));
+        if let Some(every) = config.stop_when_error_rises_every {
+            if epoch % every == 0 {
+                if stats.mean_abs_error > last_reported_error {
+                    observer(&TrainEvent::StoppedEarly {
+                        epoch,
+                        reason: format!(
+                            "mean absolute error rose from {last_reported_error:.6} to {:.6}",
+                            stats.mean_abs_error
+                        ),
+                    });
+                    break;
+                }
+                last_reported_error = stats.mean_abs_error;
+            }
+        }
+    }
+    if let Some(bad) = network.embedding.as_slice().iter().find(|v| !v.is_finite()) {
+        return Err(Error::Diverged {
+            epoch: config.epochs,
+            what: "weights",
+            value: *bad,
+            learning_rate: config.learning_rate,
+        });
+    }
+    Ok(())
+}
+
+/// Index of the largest value (the first one on ties).
+fn argmax(values: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &v) in values.iter().enumerate() {
+        if v > values[best] {
+            best = i;
+        }
+    }
+    best
+}
