@@ -337,6 +337,52 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Labels and words scattered with any separators come back as the
+        /// labels in order without repeats and the words joined by spaces.
+        #[test]
+        fn scattered_labels_and_words_round_trip(
+            tokens in proptest::collection::vec(
+                (proptest::bool::ANY, "[a-zé0-9]{1,4}", "[ \t\x0B\x0C\r\x00]{1,3}"),
+                1..12,
+            ),
+        ) {
+            let mut line = String::new();
+            let mut labels: Vec<String> = Vec::new();
+            let mut words: Vec<&str> = Vec::new();
+            for (is_label, word, separator) in &tokens {
+                if *is_label {
+                    line.push_str("__label__");
+                    if !labels.contains(word) {
+                        labels.push(word.clone());
+                    }
+                } else {
+                    words.push(word);
+                }
+                line.push_str(word);
+                line.push_str(separator);
+            }
+            let (got_labels, got_text) = split_fasttext_line(&line, "__label__");
+            proptest::prop_assert_eq!(&got_labels, &labels);
+            proptest::prop_assert_eq!(&got_text, &words.join(" "));
+
+            let options = ReadOptions { require_labels: false, ..ReadOptions::default() };
+            let file = format!("\n{line}\r\n");
+            match parse_bytes("p.txt", file.as_bytes(), DataFormat::FastText, &options) {
+                Ok(examples) => {
+                    proptest::prop_assert_eq!(examples.len(), 1);
+                    proptest::prop_assert_eq!(&examples[0].labels, &labels);
+                    proptest::prop_assert_eq!(&examples[0].text, &words.join(" "));
+                    proptest::prop_assert_eq!(examples[0].line, 2);
+                }
+                Err(error) => {
+                    proptest::prop_assert!(words.is_empty(), "{}", error);
+                    proptest::prop_assert!(error.to_string().contains("p.txt:2: labels but no text"));
+                }
+            }
+        }
+    }
+
     /// Not a unit test: times `parse_bytes` on a large real file.
     /// `TEXTNN_BENCH_FILE=... cargo test --release -p textnn --lib large_file -- --ignored --nocapture`
     #[test]
