@@ -46,7 +46,9 @@ pub fn preset_table() -> String {
     let rows: [(&str, Getter); 22] = [
         ("--tokenizer", |c| c.text.tokenizer.to_string()),
         ("--lowercase", |c| c.text.lowercase.to_string()),
-        ("--stem", |c| c.text.stem.map_or("none".into(), |s| s.to_string())),
+        ("--stem", |c| {
+            c.text.stem.map_or("none".into(), |s| s.to_string())
+        }),
         ("--min-count", |c| c.min_count.to_string()),
         ("--word-ngrams", |c| c.features.word_ngrams.to_string()),
         ("--char-ngrams", |c| {
@@ -58,7 +60,9 @@ pub fn preset_table() -> String {
         ("--binary", |c| c.features.binary.to_string()),
         ("--dim", |c| c.network.dim.to_string()),
         ("--combine", |c| c.network.combine.to_string()),
-        ("--embedding-activation", |c| c.network.embedding_activation.to_string()),
+        ("--embedding-activation", |c| {
+            c.network.embedding_activation.to_string()
+        }),
         ("--hidden", |c| hidden_to_string(&c.network.hidden)),
         ("--activation", |c| c.network.hidden_activation.to_string()),
         ("--loss", |c| c.network.loss.to_string()),
@@ -71,10 +75,13 @@ pub fn preset_table() -> String {
             textnn::train::Batch::Size(n) => n.to_string(),
             textnn::train::Batch::Full => "full".into(),
         }),
-        ("--reduction", |c| format!("{:?}", c.reduction).to_lowercase()),
+        ("--reduction", |c| {
+            format!("{:?}", c.reduction).to_lowercase()
+        }),
         ("--threshold", |c| c.threshold.to_string()),
     ];
-    let mut out = String::from("Defaults of each preset (an option given on the command line wins):\n\n");
+    let mut out =
+        String::from("Defaults of each preset (an option given on the command line wins):\n\n");
     out.push_str(&format!(
         "  {:<24}{:>12}{:>12}{:>12}\n",
         "option", "default", "fasttext", "blog"
@@ -140,7 +147,9 @@ pub fn parse_stem(s: &str) -> Result<Option<textnn::text::StemLanguage>, String>
     if s == "none" {
         Ok(None)
     } else {
-        s.parse().map(Some).map_err(|e: <textnn::text::StemLanguage as std::str::FromStr>::Err| e.to_string())
+        s.parse()
+            .map(Some)
+            .map_err(|e: <textnn::text::StemLanguage as std::str::FromStr>::Err| e.to_string())
     }
 }
 

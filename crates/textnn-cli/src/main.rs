@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Train a classifier on labelled text and save it.
-    Train(commands::train::TrainArgs),
+    Train(Box<commands::train::TrainArgs>),
     /// Score a model on labelled text: accuracy, loss, P@k, R@k, per-label F1.
     Test(commands::test::TestArgs),
     /// Print the top labels of each input line.
@@ -38,16 +38,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let command = Cli::command().mut_subcommand("train", |c| {
-        c.after_help(args::preset_table())
-    });
+    let command = Cli::command().mut_subcommand("train", |c| c.after_help(args::preset_table()));
     let matches = command.get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
     let result = match cli.command {
-        Command::Train(a) => commands::train::run(a),
+        Command::Train(a) => commands::train::run(*a),
         Command::Test(a) => commands::test::run(a),
         Command::Predict(a) => commands::predict::run(a),
         Command::Info(a) => commands::info::run(a),

@@ -21,4 +21,3 @@ pub fn finish(mut out: impl Write) -> anyhow::Result<()> {
     out.flush()?;
     Ok(())
 }
-

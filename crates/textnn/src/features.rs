@@ -83,7 +83,9 @@ impl FeatureConfig {
             }
         }
         if self.uses_buckets() && self.buckets == 0 {
-            return bad("buckets must be at least 1 when word or character n-grams are on, got 0".into());
+            return bad(
+                "buckets must be at least 1 when word or character n-grams are on, got 0".into(),
+            );
         }
         Ok(())
     }
@@ -109,7 +111,12 @@ impl Featurizer {
 
     /// Number of distinct feature ids: rows of the embedding matrix.
     pub fn input_rows(&self) -> usize {
-        self.n_words + if self.config.uses_buckets() { self.config.buckets } else { 0 }
+        self.n_words
+            + if self.config.uses_buckets() {
+                self.config.buckets
+            } else {
+                0
+            }
     }
 
     /// Clears `out` and pushes the feature ids of `tokens`: known words,
@@ -205,6 +212,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::type_complexity)] // one tuple per table row reads best here
     fn feature_counts_follow_the_settings() {
         let vocab = Dictionary::build(["a", "b", "c"].into_iter(), 1);
         // (word_ngrams, char_ngrams, binary, text, expected number of ids)
@@ -227,7 +235,11 @@ mod tests {
             let f = Featurizer::new(config, vocab.len());
             let mut ids = Vec::new();
             f.extract(&vocab, &tokens(text), &mut ids);
-            assert_eq!(ids.len(), expected, "{text:?} n={word_ngrams} {char_ngrams:?}");
+            assert_eq!(
+                ids.len(),
+                expected,
+                "{text:?} n={word_ngrams} {char_ngrams:?}"
+            );
             assert!(ids.iter().all(|&id| (id as usize) < f.input_rows()));
         }
     }
@@ -266,9 +278,19 @@ mod tests {
     #[test]
     fn invalid_settings_are_refused() {
         let bad = [
-            FeatureConfig { word_ngrams: 0, ..FeatureConfig::default() },
-            FeatureConfig { char_ngrams: Some((4, 2)), ..FeatureConfig::default() },
-            FeatureConfig { word_ngrams: 2, buckets: 0, ..FeatureConfig::default() },
+            FeatureConfig {
+                word_ngrams: 0,
+                ..FeatureConfig::default()
+            },
+            FeatureConfig {
+                char_ngrams: Some((4, 2)),
+                ..FeatureConfig::default()
+            },
+            FeatureConfig {
+                word_ngrams: 2,
+                buckets: 0,
+                ..FeatureConfig::default()
+            },
         ];
         for config in bad {
             assert!(config.validate().is_err(), "{config:?}");

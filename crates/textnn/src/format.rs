@@ -82,7 +82,8 @@ pub fn decode(source: &str, bytes: &[u8]) -> Result<Vec<Section>> {
     };
     if bytes.len() >= 4 && bytes[..4] == FASTTEXT_MAGIC {
         return Err(bad(
-            "this is a fastText .bin model, not a textnn model (train one with `textnn train`)".into(),
+            "this is a fastText .bin model, not a textnn model (train one with `textnn train`)"
+                .into(),
         ));
     }
     if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
@@ -216,8 +217,14 @@ mod tests {
 
     fn sample() -> Vec<u8> {
         encode(&[
-            Section { tag: *b"META", bytes: b"{\"a\":1}".to_vec() },
-            Section { tag: *b"EMBD", bytes: f32s_to_bytes(&[1.0, -2.5]) },
+            Section {
+                tag: *b"META",
+                bytes: b"{\"a\":1}".to_vec(),
+            },
+            Section {
+                tag: *b"EMBD",
+                bytes: f32s_to_bytes(&[1.0, -2.5]),
+            },
         ])
     }
 
@@ -233,7 +240,10 @@ mod tests {
     fn every_truncation_is_refused() {
         let bytes = sample();
         for len in 0..bytes.len() {
-            assert!(decode("m", &bytes[..len]).is_err(), "prefix of {len} bytes accepted");
+            assert!(
+                decode("m", &bytes[..len]).is_err(),
+                "prefix of {len} bytes accepted"
+            );
         }
     }
 
@@ -264,7 +274,10 @@ mod tests {
         ];
         for (bytes, expected) in table {
             let msg = decode("model.bin", &bytes).unwrap_err().to_string();
-            assert!(msg.starts_with("model.bin: ") && msg.contains(expected), "{msg}");
+            assert!(
+                msg.starts_with("model.bin: ") && msg.contains(expected),
+                "{msg}"
+            );
         }
     }
 

@@ -96,7 +96,13 @@ impl Classifier {
     }
 
     /// [`Classifier::predict`] with caller-owned buffers.
-    pub fn predict_with(&self, text: &str, k: usize, threshold: f32, scratch: &mut Scratch) -> Vec<(usize, f32)> {
+    pub fn predict_with(
+        &self,
+        text: &str,
+        k: usize,
+        threshold: f32,
+        scratch: &mut Scratch,
+    ) -> Vec<(usize, f32)> {
         let probs = self.probabilities_with(text, scratch);
         rank(probs, k, threshold)
     }
@@ -178,7 +184,10 @@ impl Classifier {
         // Serialising plain structs of strings and numbers cannot fail.
         let meta = serde_json::to_vec(&meta).expect("model metadata serialises");
         let mut sections = vec![
-            Section { tag: *b"META", bytes: meta },
+            Section {
+                tag: *b"META",
+                bytes: meta,
+            },
             Section {
                 tag: *b"EMBD",
                 bytes: format::f32s_to_bytes(self.network.embedding.as_slice()),
@@ -254,8 +263,12 @@ impl Classifier {
                 .next()
                 .filter(|s| &s.tag == tag)
                 .ok_or_else(|| bad(format!("missing section {}", String::from_utf8_lossy(tag))))?;
-            let values = format::bytes_to_f32s(&section.bytes)
-                .ok_or_else(|| bad(format!("section {} is not whole f32s", String::from_utf8_lossy(tag))))?;
+            let values = format::bytes_to_f32s(&section.bytes).ok_or_else(|| {
+                bad(format!(
+                    "section {} is not whole f32s",
+                    String::from_utf8_lossy(tag)
+                ))
+            })?;
             if values.iter().any(|v| !v.is_finite()) {
                 return Err(bad(format!(
                     "section {} holds NaN or infinite weights",
@@ -273,7 +286,11 @@ impl Classifier {
         let embedding = tensor(b"EMBD", config.input_rows, config.dim)?;
         let mut layers = Vec::new();
         let mut fan_in = config.dim;
-        for &width in config.hidden.iter().chain(std::iter::once(&config.n_labels)) {
+        for &width in config
+            .hidden
+            .iter()
+            .chain(std::iter::once(&config.n_labels))
+        {
             let weights = tensor(b"DENW", width, fan_in)?;
             let bias_len = if config.bias { width } else { 0 };
             let bias = tensor(b"DENB", 1, bias_len)?.as_slice().to_vec();
@@ -283,8 +300,8 @@ impl Classifier {
         if iter.next().is_some() {
             return Err(bad("unexpected extra sections".into()));
         }
-        let network = Network::from_parts(config, embedding, layers)
-            .map_err(|e| bad(e.to_string()))?;
+        let network =
+            Network::from_parts(config, embedding, layers).map_err(|e| bad(e.to_string()))?;
         Ok(Classifier {
             pipeline: TextPipeline::new(meta.settings.text.clone()),
             vocab,
@@ -317,6 +334,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::type_complexity)] // one tuple per table row reads best here
     fn rank_orders_filters_and_cuts() {
         // (probabilities, k, threshold, expected)
         let table: [(&[f32], usize, f32, Vec<(usize, f32)>); 4] = [

@@ -49,7 +49,9 @@ impl std::str::FromStr for OptimizerKind {
             "sgd" => Ok(OptimizerKind::Sgd),
             "momentum" => Ok(OptimizerKind::Momentum),
             "adam" => Ok(OptimizerKind::Adam),
-            _ => Err(format!("unknown optimizer {s:?}; choose sgd, momentum or adam")),
+            _ => Err(format!(
+                "unknown optimizer {s:?}; choose sgd, momentum or adam"
+            )),
         }
     }
 }
@@ -258,7 +260,11 @@ mod tests {
     /// each optimizer; all must get close to 3.
     #[test]
     fn every_optimizer_minimises_a_quadratic() {
-        for kind in [OptimizerKind::Sgd, OptimizerKind::Momentum, OptimizerKind::Adam] {
+        for kind in [
+            OptimizerKind::Sgd,
+            OptimizerKind::Momentum,
+            OptimizerKind::Adam,
+        ] {
             let config = NetworkConfig {
                 input_rows: 1,
                 dim: 1,
@@ -310,8 +316,14 @@ mod tests {
     #[test]
     fn invalid_settings_are_refused() {
         for config in [
-            OptimizerConfig { l2: -1.0, ..OptimizerConfig::default() },
-            OptimizerConfig { clip_grad: Some(0.0), ..OptimizerConfig::default() },
+            OptimizerConfig {
+                l2: -1.0,
+                ..OptimizerConfig::default()
+            },
+            OptimizerConfig {
+                clip_grad: Some(0.0),
+                ..OptimizerConfig::default()
+            },
         ] {
             assert!(config.validate().is_err());
         }

@@ -77,7 +77,9 @@ impl std::str::FromStr for Batch {
         }
         match s.parse::<usize>() {
             Ok(n) if n > 0 => Ok(Batch::Size(n)),
-            _ => Err(format!("batch must be a positive number or \"full\", got {s:?}")),
+            _ => Err(format!(
+                "batch must be a positive number or \"full\", got {s:?}"
+            )),
         }
     }
 }
@@ -291,7 +293,10 @@ impl TrainConfig {
             return bad(format!("dropout must be in [0, 1), got {}", self.dropout));
         }
         if !(0.0..=1.0).contains(&self.threshold) {
-            return bad(format!("threshold must be in [0, 1], got {}", self.threshold));
+            return bad(format!(
+                "threshold must be in [0, 1], got {}",
+                self.threshold
+            ));
         }
         if self.min_count == 0 {
             return bad("min-count must be at least 1, got 0".into());
@@ -384,7 +389,9 @@ pub fn train(
 ) -> Result<Classifier> {
     config.validate()?;
     if examples.is_empty() {
-        return Err(Error::InvalidConfig("there are no training examples".into()));
+        return Err(Error::InvalidConfig(
+            "there are no training examples".into(),
+        ));
     }
     if let Some(bad) = examples.iter().find(|e| e.labels.is_empty()) {
         return Err(Error::InvalidConfig(format!(
@@ -393,13 +400,18 @@ pub fn train(
         )));
     }
     let pipeline = TextPipeline::new(config.text.clone());
-    let tokens: Vec<Vec<String>> = examples.iter().map(|e| pipeline.tokenize(&e.text)).collect();
+    let tokens: Vec<Vec<String>> = examples
+        .iter()
+        .map(|e| pipeline.tokenize(&e.text))
+        .collect();
     let vocab = Dictionary::build(
         tokens.iter().flatten().map(String::as_str),
         config.min_count,
     );
     let labels = Dictionary::build(
-        examples.iter().flat_map(|e| e.labels.iter().map(String::as_str)),
+        examples
+            .iter()
+            .flat_map(|e| e.labels.iter().map(String::as_str)),
         1,
     );
     let featurizer = Featurizer::new(config.features.clone(), vocab.len());
@@ -445,7 +457,12 @@ pub fn train(
 
     run_epochs(config, &data, &mut network, &mut rng, observer)?;
     Ok(Classifier::new(
-        pipeline, vocab, labels, featurizer, network, config.clone(),
+        pipeline,
+        vocab,
+        labels,
+        featurizer,
+        network,
+        config.clone(),
     ))
 }
 
@@ -512,7 +529,9 @@ fn run_epochs(
             }
             seen += batch.len();
             learning_rate = match config.schedule {
-                Schedule::Linear => config.learning_rate * (1.0 - seen as f64 / total).max(0.0) as f32,
+                Schedule::Linear => {
+                    config.learning_rate * (1.0 - seen as f64 / total).max(0.0) as f32
+                }
                 Schedule::Constant => config.learning_rate,
             };
             optimizer.step(network, &mut grads, learning_rate);
@@ -525,7 +544,11 @@ fn run_epochs(
             mean_abs_error: abs_error_sum / (n * n_labels) as f64,
             error_rate: wrong as f64 / n as f64,
             learning_rate,
-            examples_per_second: if elapsed > 0.0 { n as f64 / elapsed } else { f64::INFINITY },
+            examples_per_second: if elapsed > 0.0 {
+                n as f64 / elapsed
+            } else {
+                f64::INFINITY
+            },
         };
         observer(&TrainEvent::Epoch(stats.clone()));
         if let Some(every) = config.stop_when_error_rises_every {

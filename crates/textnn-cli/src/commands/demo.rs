@@ -37,8 +37,18 @@ pub struct DemoArgs {
 
 pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let options = ReadOptions::default();
-    let train = parse_bytes("data/ha_intents/train.txt", TRAIN, DataFormat::FastText, &options)?;
-    let test = parse_bytes("data/ha_intents/test.txt", TEST, DataFormat::FastText, &options)?;
+    let train = parse_bytes(
+        "data/ha_intents/train.txt",
+        TRAIN,
+        DataFormat::FastText,
+        &options,
+    )?;
+    let test = parse_bytes(
+        "data/ha_intents/test.txt",
+        TEST,
+        DataFormat::FastText,
+        &options,
+    )?;
     let config = TrainConfig::preset(&args.preset)?;
     eprintln!(
         "Home Assistant intents: {} training and {} test commands, {} preset",
@@ -67,7 +77,11 @@ pub fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     }
     let report = evaluator.finish();
     let mut out = output::stdout();
-    writeln!(out, "trained in {seconds:.2}s: {}", model.network().config().describe())?;
+    writeln!(
+        out,
+        "trained in {seconds:.2}s: {}",
+        model.network().config().describe()
+    )?;
     writeln!(
         out,
         "test accuracy {:.4} (error rate {:.4}, mean loss {:.4}) on {} commands",

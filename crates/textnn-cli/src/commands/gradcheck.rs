@@ -20,7 +20,16 @@ pub fn run(args: GradcheckArgs) -> anyhow::Result<ExitCode> {
         out,
         "max relative error |analytic - numeric| / max(|a|, |n|, 1e-6) per parameter block (f64, central differences, h = 1e-5; pass < {TOLERANCE:e})"
     )?;
-    writeln!(out, "{:<40} {:>11} {:>11} {:>11} {:>11} {:>11}  result", "combine + hidden + activation + loss", "embedding", "hidden 1", "hidden 2", "output W", "output b")?;
+    writeln!(
+        out,
+        "{:<40} {:>11} {:>11} {:>11} {:>11} {:>11}  result",
+        "combine + hidden + activation + loss",
+        "embedding",
+        "hidden 1",
+        "hidden 2",
+        "output W",
+        "output b"
+    )?;
     let mut failed = 0;
     let cases = all_cases();
     for (i, case) in cases.iter().enumerate() {
@@ -50,7 +59,16 @@ pub fn run(args: GradcheckArgs) -> anyhow::Result<ExitCode> {
             if passed { "ok" } else { "FAILED" }
         )?;
     }
-    writeln!(out, "{} of {} combinations passed", cases.len() - failed, cases.len())?;
+    writeln!(
+        out,
+        "{} of {} combinations passed",
+        cases.len() - failed,
+        cases.len()
+    )?;
     output::finish(out)?;
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -40,20 +40,43 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "file            {} ({bytes} bytes)", args.model.display())?;
+        writeln!(
+            out,
+            "file            {} ({bytes} bytes)",
+            args.model.display()
+        )?;
         writeln!(out, "format version  {}", textnn::format::FORMAT_VERSION)?;
         writeln!(out, "preset          {}", settings.preset)?;
         writeln!(out, "architecture    {}", net.describe())?;
         writeln!(out, "vocabulary      {} words", model.vocabulary().len())?;
         writeln!(out, "labels          {}", model.labels().len())?;
-        writeln!(out, "input rows      {} ({} words + {} buckets)", net.input_rows, model.vocabulary().len(), net.input_rows - model.vocabulary().len())?;
+        writeln!(
+            out,
+            "input rows      {} ({} words + {} buckets)",
+            net.input_rows,
+            model.vocabulary().len(),
+            net.input_rows - model.vocabulary().len()
+        )?;
         writeln!(out, "dim             {}", net.dim)?;
         writeln!(out, "hidden          {}", hidden_to_string(&net.hidden))?;
-        writeln!(out, "tokenizer       {} (lowercase {}, stem {})", settings.text.tokenizer, settings.text.lowercase, settings.text.stem.map_or("none".into(), |s| s.to_string()))?;
-        writeln!(out, "features        word n-grams {}, char n-grams {}, binary {}, min count {}",
+        writeln!(
+            out,
+            "tokenizer       {} (lowercase {}, stem {})",
+            settings.text.tokenizer,
+            settings.text.lowercase,
+            settings.text.stem.map_or("none".into(), |s| s.to_string())
+        )?;
+        writeln!(
+            out,
+            "features        word n-grams {}, char n-grams {}, binary {}, min count {}",
             settings.features.word_ngrams,
-            settings.features.char_ngrams.map_or("none".into(), |(a, b)| format!("{a}-{b}")),
-            settings.features.binary, settings.min_count)?;
+            settings
+                .features
+                .char_ngrams
+                .map_or("none".into(), |(a, b)| format!("{a}-{b}")),
+            settings.features.binary,
+            settings.min_count
+        )?;
         writeln!(out, "training        {} lr {} ({:?} schedule), {} epochs, batch {:?} ({:?}), dropout {}, l2 {}, seed {}",
             settings.optimizer.kind, settings.learning_rate, settings.schedule, settings.epochs,
             settings.batch, settings.reduction, settings.dropout, settings.optimizer.l2, settings.seed)?;

@@ -39,7 +39,9 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
         if args.json {
             let labels: Vec<_> = ranked
                 .iter()
-                .map(|&(id, p)| serde_json::json!({"label": model.label_name(id), "probability": p}))
+                .map(
+                    |&(id, p)| serde_json::json!({"label": model.label_name(id), "probability": p}),
+                )
                 .collect();
             writeln!(out, "{}", serde_json::json!({ "labels": labels }))?;
         } else {

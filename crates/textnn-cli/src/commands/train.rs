@@ -195,7 +195,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
 pub fn print_interval(config: &TrainConfig) -> usize {
     config
         .stop_when_error_rises_every
-        .unwrap_or(if config.epochs <= 100 { 1 } else { config.epochs / 10 })
+        .unwrap_or(if config.epochs <= 100 {
+            1
+        } else {
+            config.epochs / 10
+        })
 }
 
 /// Prints one training event to stderr.

@@ -147,7 +147,10 @@ impl std::str::FromStr for Activation {
             .find(|a| a.name() == s)
             .ok_or_else(|| {
                 let names: Vec<_> = Activation::ALL.iter().map(|a| a.name()).collect();
-                format!("unknown activation {s:?}; choose one of {}", names.join(", "))
+                format!(
+                    "unknown activation {s:?}; choose one of {}",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -185,7 +188,10 @@ mod tests {
         ];
         for (act, z, expected) in table {
             let got = act.apply(z);
-            assert!((got - expected).abs() < 1e-12, "{act}({z}) = {got}, expected {expected}");
+            assert!(
+                (got - expected).abs() < 1e-12,
+                "{act}({z}) = {got}, expected {expected}"
+            );
         }
     }
 

@@ -198,9 +198,8 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
         let analytic_b = grads.layers[l].1.clone();
         let mut max_err: f64 = 0.0;
         for (i, &a) in analytic_b.iter().enumerate() {
-            let numeric = central_difference(&mut net, &mut ws, &loss_at, |n| {
-                &mut n.layers[l].bias[i]
-            });
+            let numeric =
+                central_difference(&mut net, &mut ws, &loss_at, |n| &mut n.layers[l].bias[i]);
             max_err = max_err.max(relative_error(a, numeric));
         }
         blocks.push(BlockError {
@@ -240,7 +239,10 @@ mod tests {
         let mut failures = Vec::new();
         for (i, case) in all_cases().iter().enumerate() {
             let report = check(case, 100 + i as u64);
-            assert!(report.blocks.iter().all(|b| b.weights > 0 || b.block.ends_with("bias")));
+            assert!(report
+                .blocks
+                .iter()
+                .all(|b| b.weights > 0 || b.block.ends_with("bias")));
             if !report.passed() {
                 failures.push(format!("{case}: {:?}", report.blocks));
             }

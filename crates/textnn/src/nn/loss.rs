@@ -154,9 +154,10 @@ impl std::fmt::Display for Loss {
 impl std::str::FromStr for Loss {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Loss::ALL.into_iter().find(|l| l.name() == s).ok_or_else(|| {
-            format!("unknown loss {s:?}; choose one of softmax, ova, squared")
-        })
+        Loss::ALL
+            .into_iter()
+            .find(|l| l.name() == s)
+            .ok_or_else(|| format!("unknown loss {s:?}; choose one of softmax, ova, squared"))
     }
 }
 

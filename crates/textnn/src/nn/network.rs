@@ -147,8 +147,7 @@ impl NetworkConfig {
         let mut total = self.input_rows.checked_mul(self.dim);
         let mut fan_in = self.dim;
         for &width in self.hidden.iter().chain(std::iter::once(&self.n_labels)) {
-            total = total
-                .and_then(|t| t.checked_add(width.checked_mul(fan_in + 1)?));
+            total = total.and_then(|t| t.checked_add(width.checked_mul(fan_in + 1)?));
             fan_in = width;
         }
         match total {
@@ -258,7 +257,11 @@ impl<F: Scalar> Network<F> {
     }
 
     /// Rebuilds a network from stored weights, checking every shape.
-    pub fn from_parts(config: NetworkConfig, embedding: Matrix<F>, layers: Vec<Dense<F>>) -> Result<Self> {
+    pub fn from_parts(
+        config: NetworkConfig,
+        embedding: Matrix<F>,
+        layers: Vec<Dense<F>>,
+    ) -> Result<Self> {
         config.validate()?;
         let bad = |m: String| Err(Error::InvalidConfig(m));
         if embedding.rows() != config.input_rows || embedding.cols() != config.dim {
@@ -324,7 +327,12 @@ impl<F: Scalar> Network<F> {
     /// given during training only; it zeroes each unit of the embedding
     /// output and of every hidden layer with that probability and scales
     /// the survivors by `1/(1 - rate)`.
-    pub fn forward<R: Rng>(&self, ids: &[u32], ws: &mut Workspace<F>, dropout: Option<(f32, &mut R)>) {
+    pub fn forward<R: Rng>(
+        &self,
+        ids: &[u32],
+        ws: &mut Workspace<F>,
+        dropout: Option<(f32, &mut R)>,
+    ) {
         let weight = self.bag_weight(ids.len());
         let bag = &mut ws.outputs[0];
         bag.fill(F::zero());
@@ -343,7 +351,11 @@ impl<F: Scalar> Network<F> {
                     // the sparse features: embedding output and hidden outputs.
                     let (outs, masks) = (&ws.outputs[l], &mut ws.masks[l]);
                     for m in masks.iter_mut() {
-                        *m = if rng.gen::<f32>() < keep { scale } else { F::zero() };
+                        *m = if rng.gen::<f32>() < keep {
+                            scale
+                        } else {
+                            F::zero()
+                        };
                     }
                     let dropped = &mut ws.dropped[l];
                     for ((d, &o), &m) in dropped.iter_mut().zip(outs).zip(masks.iter()) {
@@ -369,7 +381,11 @@ impl<F: Scalar> Network<F> {
     fn dense_forward(&self, l: usize, ws: &mut Workspace<F>) {
         let layer = &self.layers[l];
         let (before, after) = ws.outputs.split_at_mut(l + 1);
-        let input = if ws.dropout_active { &ws.dropped[l] } else { &before[l] };
+        let input = if ws.dropout_active {
+            &ws.dropped[l]
+        } else {
+            &before[l]
+        };
         let out = &mut after[0];
         layer.weights.mul_vec(input, out);
         for (o, &b) in out.iter_mut().zip(&layer.bias) {
@@ -389,7 +405,14 @@ impl<F: Scalar> Network<F> {
 
     /// Backward pass after [`Network::forward`] on the same `ids` and `ws`:
     /// adds `scale · dL/dθ` for every weight θ into `grads`.
-    pub fn backward(&self, ids: &[u32], gold: &[usize], ws: &mut Workspace<F>, grads: &mut Gradients<F>, scale: F) {
+    pub fn backward(
+        &self,
+        ids: &[u32],
+        gold: &[usize],
+        ws: &mut Workspace<F>,
+        grads: &mut Gradients<F>,
+        scale: F,
+    ) {
         let n = self.layers.len();
         // δ of the output layer: dL/dz, owned by the loss.
         self.config
@@ -397,7 +420,11 @@ impl<F: Scalar> Network<F> {
             .gradient(&ws.probabilities, gold, &mut ws.deltas[n]);
         for l in (0..n).rev() {
             let layer = &self.layers[l];
-            let input = if ws.dropout_active { &ws.dropped[l] } else { &ws.outputs[l] };
+            let input = if ws.dropout_active {
+                &ws.dropped[l]
+            } else {
+                &ws.outputs[l]
+            };
             let (below, above) = ws.deltas.split_at_mut(l + 1);
             let delta = &above[0];
             // dL/dW = δ · inputᵀ and dL/db = δ.
