@@ -43,7 +43,7 @@ pub fn preset_table() -> String {
         TrainConfig::blog(),
     ];
     type Getter = fn(&TrainConfig) -> String;
-    let rows: [(&str, Getter); 22] = [
+    let rows: [(&str, Getter); 23] = [
         ("--tokenizer", |c| c.text.tokenizer.to_string()),
         ("--lowercase", |c| c.text.lowercase.to_string()),
         ("--stem", |c| {
@@ -60,6 +60,7 @@ pub fn preset_table() -> String {
         ("--binary", |c| c.features.binary.to_string()),
         ("--dim", |c| c.network.dim.to_string()),
         ("--combine", |c| c.network.combine.to_string()),
+        ("--idf", |c| c.network.idf.to_string()),
         ("--embedding-activation", |c| {
             c.network.embedding_activation.to_string()
         }),
@@ -69,15 +70,10 @@ pub fn preset_table() -> String {
         ("--bias", |c| c.network.bias.to_string()),
         ("--optimizer", |c| c.optimizer.kind.to_string()),
         ("--lr", |c| c.learning_rate.to_string()),
-        ("--schedule", |c| format!("{:?}", c.schedule).to_lowercase()),
+        ("--schedule", |c| c.schedule.to_string()),
         ("--epochs", |c| c.epochs.to_string()),
-        ("--batch", |c| match c.batch {
-            textnn::train::Batch::Size(n) => n.to_string(),
-            textnn::train::Batch::Full => "full".into(),
-        }),
-        ("--reduction", |c| {
-            format!("{:?}", c.reduction).to_lowercase()
-        }),
+        ("--batch", |c| c.batch.to_string()),
+        ("--reduction", |c| c.reduction.to_string()),
         ("--threshold", |c| c.threshold.to_string()),
     ];
     let mut out =
@@ -94,7 +90,7 @@ pub fn preset_table() -> String {
         out.push('\n');
     }
     out.push_str(
-        "\nAll presets: --optimizer l2 0, no --clip-grad, --dropout 0, --seed 1.\n\
+        "\nAll presets: --l2 0, no --clip-grad, --dropout 0, --seed 1.\n\
          The blog preset also prints the mean absolute error every 10000 epochs and stops when it rises.",
     );
     out
@@ -113,10 +109,23 @@ pub fn hidden_to_string(hidden: &[usize]) -> String {
     }
 }
 
+/// Hidden layer widths as one option value (clap would read a bare
+/// `Vec` as a list of separate values).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Widths(pub Vec<usize>);
+
+/// Parses a probability threshold in [0, 1].
+pub fn parse_threshold(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(t) if (0.0..=1.0).contains(&t) => Ok(t),
+        _ => Err(format!("threshold must be a number in [0, 1], got {s:?}")),
+    }
+}
+
 /// Parses `64,32` or `none`.
-pub fn parse_hidden(s: &str) -> Result<Vec<usize>, String> {
+pub fn parse_hidden(s: &str) -> Result<Widths, String> {
     if s == "none" || s.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Widths(Vec::new()));
     }
     s.split(',')
         .map(|w| match w.trim().parse::<usize>() {
@@ -125,13 +134,20 @@ pub fn parse_hidden(s: &str) -> Result<Vec<usize>, String> {
                 "hidden layer widths must be positive integers separated by commas, got {w:?}"
             )),
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()
+        .map(Widths)
 }
 
+/// An option whose value may be `none`. (clap reads a bare
+/// `Option<Option<T>>` as "flag with an optional value", so the inner
+/// option gets its own type.)
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrNone<T>(pub Option<T>);
+
 /// Parses `MIN-MAX` (or `none`) for character n-grams.
-pub fn parse_char_ngrams(s: &str) -> Result<Option<(usize, usize)>, String> {
+pub fn parse_char_ngrams(s: &str) -> Result<OrNone<(usize, usize)>, String> {
     if s == "none" || s == "0" {
-        return Ok(None);
+        return Ok(OrNone(None));
     }
     let err = || format!("character n-grams must be MIN-MAX like 3-6, or none; got {s:?}");
     let (a, b) = s.split_once('-').ok_or_else(err)?;
@@ -139,17 +155,17 @@ pub fn parse_char_ngrams(s: &str) -> Result<Option<(usize, usize)>, String> {
         a.parse::<usize>().map_err(|_| err())?,
         b.parse::<usize>().map_err(|_| err())?,
     );
-    Ok(Some((a, b)))
+    Ok(OrNone(Some((a, b))))
 }
 
 /// Parses `none` or a Snowball language.
-pub fn parse_stem(s: &str) -> Result<Option<textnn::text::StemLanguage>, String> {
+pub fn parse_stem(s: &str) -> Result<OrNone<textnn::text::StemLanguage>, String> {
     if s == "none" {
-        Ok(None)
+        Ok(OrNone(None))
     } else {
         s.parse()
-            .map(Some)
-            .map_err(|e: <textnn::text::StemLanguage as std::str::FromStr>::Err| e.to_string())
+            .map(|l| OrNone(Some(l)))
+            .map_err(|e: textnn::Error| e.to_string())
     }
 }
 
@@ -158,12 +174,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stem_parses_languages_and_none() {
+        assert_eq!(parse_stem("none").unwrap(), OrNone(None));
+        assert_eq!(
+            parse_stem("english").unwrap(),
+            OrNone(Some(textnn::text::StemLanguage::English))
+        );
+        assert!(parse_stem("klingon").is_err());
+    }
+
+    #[test]
     fn hidden_and_char_ngrams_parse() {
-        assert_eq!(parse_hidden("64,32").unwrap(), vec![64, 32]);
-        assert_eq!(parse_hidden("none").unwrap(), Vec::<usize>::new());
+        assert_eq!(parse_hidden("64,32").unwrap(), Widths(vec![64, 32]));
+        assert_eq!(parse_hidden("none").unwrap(), Widths(Vec::new()));
+        assert!(parse_threshold("0.2").is_ok());
+        assert!(parse_threshold("2").is_err() && parse_threshold("NaN").is_err());
         assert!(parse_hidden("64,0").is_err());
-        assert_eq!(parse_char_ngrams("3-6").unwrap(), Some((3, 6)));
-        assert_eq!(parse_char_ngrams("none").unwrap(), None);
+        assert_eq!(parse_char_ngrams("3-6").unwrap(), OrNone(Some((3, 6))));
+        assert_eq!(parse_char_ngrams("none").unwrap(), OrNone(None));
         assert!(parse_char_ngrams("3").is_err());
     }
 

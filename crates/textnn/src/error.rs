@@ -27,13 +27,13 @@ pub enum Error {
         message: String,
     },
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The file involved.
         path: PathBuf,
-        /// The operating system's error.
-        #[source]
-        source: std::io::Error,
+        /// The operating system's error (shown in the message; not a
+        /// chained `source`, which the CLI would print a second time).
+        cause: std::io::Error,
     },
     /// A training or prediction setting is out of its allowed range.
     #[error("invalid setting: {0}")]
@@ -80,7 +80,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 }

@@ -193,6 +193,12 @@ impl Classifier {
                 bytes: format::f32s_to_bytes(self.network.embedding.as_slice()),
             },
         ];
+        if self.network.config().idf {
+            sections.push(Section {
+                tag: *b"IDFW",
+                bytes: format::f32s_to_bytes(self.network.feature_weights()),
+            });
+        }
         for layer in &self.network.layers {
             sections.push(Section {
                 tag: *b"DENW",
@@ -284,6 +290,11 @@ impl Classifier {
             })
         };
         let embedding = tensor(b"EMBD", config.input_rows, config.dim)?;
+        let feature_weights = if config.idf {
+            tensor(b"IDFW", 1, config.input_rows)?.as_slice().to_vec()
+        } else {
+            Vec::new()
+        };
         let mut layers = Vec::new();
         let mut fan_in = config.dim;
         for &width in config
@@ -300,8 +311,8 @@ impl Classifier {
         if iter.next().is_some() {
             return Err(bad("unexpected extra sections".into()));
         }
-        let network =
-            Network::from_parts(config, embedding, layers).map_err(|e| bad(e.to_string()))?;
+        let network = Network::from_parts(config, embedding, layers, feature_weights)
+            .map_err(|e| bad(e.to_string()))?;
         Ok(Classifier {
             pipeline: TextPipeline::new(meta.settings.text.clone()),
             vocab,

@@ -59,6 +59,15 @@ impl std::str::FromStr for Schedule {
     }
 }
 
+impl std::fmt::Display for Schedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Schedule::Linear => "linear",
+            Schedule::Constant => "constant",
+        })
+    }
+}
+
 /// How many examples contribute to one optimizer step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -84,6 +93,15 @@ impl std::str::FromStr for Batch {
     }
 }
 
+impl std::fmt::Display for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Batch::Size(n) => write!(f, "{n}"),
+            Batch::Full => f.write_str("full"),
+        }
+    }
+}
+
 /// Whether a batch's gradient is the mean or the sum of its examples'.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -102,6 +120,15 @@ impl std::str::FromStr for Reduction {
             "sum" => Ok(Reduction::Sum),
             _ => Err(format!("unknown reduction {s:?}; choose mean or sum")),
         }
+    }
+}
+
+impl std::fmt::Display for Reduction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Reduction::Mean => "mean",
+            Reduction::Sum => "sum",
+        })
     }
 }
 
@@ -447,6 +474,10 @@ pub fn train(
     let parameters = network_config.validate()?;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let mut network: Network = Network::new(network_config, &mut rng)?;
+    if config.network.idf {
+        network
+            .set_feature_weights(inverse_document_frequencies(&data, featurizer.input_rows()))?;
+    }
     observer(&TrainEvent::Prepared {
         examples: data.len(),
         words: vocab.len(),
@@ -576,6 +607,26 @@ fn run_epochs(
         });
     }
     Ok(())
+}
+
+/// `idf_j = ln((1 + N) / (1 + df_j)) + 1` for every input row `j`, where
+/// `df_j` counts the training examples that contain feature `j`
+/// (scikit-learn's smoothed idf; a row never seen gets the largest value).
+fn inverse_document_frequencies(data: &Prepared, rows: usize) -> Vec<f32> {
+    let mut df = vec![0u32; rows];
+    let mut last_seen = vec![u32::MAX; rows];
+    for i in 0..data.len() {
+        for &id in data.features(i) {
+            if last_seen[id as usize] != i as u32 {
+                last_seen[id as usize] = i as u32;
+                df[id as usize] += 1;
+            }
+        }
+    }
+    let n = data.len() as f64;
+    df.iter()
+        .map(|&d| (((1.0 + n) / (1.0 + d as f64)).ln() + 1.0) as f32)
+        .collect()
 }
 
 /// Index of the largest value (the first one on ties).

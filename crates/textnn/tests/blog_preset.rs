@@ -26,9 +26,15 @@ fn blog_preset_classifies_the_tutorials_sentences() {
     // The blog's architecture: summed unique stemmed words, 20 sigmoid
     // units, sigmoid outputs, squared error.
     let net = model.network().config();
-    assert_eq!(net.describe(), "sum of 20-dim rows (25 inputs) → sigmoid → sigmoid over 3 labels (squared error)");
+    assert_eq!(
+        net.describe(),
+        "sum of 20-dim rows (25 inputs) → sigmoid → sigmoid over 3 labels (squared error)"
+    );
     // Its error falls as in the tutorial's printout.
-    assert!(reports.len() >= 2 && reports.windows(2).all(|w| w[1] < w[0]), "{reports:?}");
+    assert!(
+        reports.len() >= 2 && reports.windows(2).all(|w| w[1] < w[0]),
+        "{reports:?}"
+    );
 
     let expected = [
         ("sudo make me a sandwich", "sandwich"),
@@ -43,7 +49,10 @@ fn blog_preset_classifies_the_tutorials_sentences() {
         let (top, p) = ranked[0];
         assert_eq!(model.label_name(top), label, "{text:?}: {ranked:?}");
         assert!(p > 0.2, "{text:?}: {p}");
-        assert!(ranked.iter().all(|&(_, p)| p >= 0.2), "threshold 0.2 drops the rest");
+        assert!(
+            ranked.iter().all(|&(_, p)| p >= 0.2),
+            "threshold 0.2 drops the rest"
+        );
     }
 }
 
@@ -54,10 +63,16 @@ fn same_seed_gives_identical_model_bytes_and_another_seed_does_not() {
         epochs: 2_000,
         ..TrainConfig::blog()
     };
-    let a = textnn::train(&config, &examples, &mut |_| {}).unwrap().to_bytes();
-    let b = textnn::train(&config, &examples, &mut |_| {}).unwrap().to_bytes();
+    let a = textnn::train(&config, &examples, &mut |_| {})
+        .unwrap()
+        .to_bytes();
+    let b = textnn::train(&config, &examples, &mut |_| {})
+        .unwrap()
+        .to_bytes();
     assert_eq!(a, b);
     let other = TrainConfig { seed: 2, ..config };
-    let c = textnn::train(&other, &examples, &mut |_| {}).unwrap().to_bytes();
+    let c = textnn::train(&other, &examples, &mut |_| {})
+        .unwrap()
+        .to_bytes();
     assert_ne!(a, c);
 }

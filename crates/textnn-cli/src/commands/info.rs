@@ -77,7 +77,7 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
             settings.features.binary,
             settings.min_count
         )?;
-        writeln!(out, "training        {} lr {} ({:?} schedule), {} epochs, batch {:?} ({:?}), dropout {}, l2 {}, seed {}",
+        writeln!(out, "training        {} lr {} ({} schedule), {} epochs, batch {} ({} of gradients), dropout {}, l2 {}, seed {}",
             settings.optimizer.kind, settings.learning_rate, settings.schedule, settings.epochs,
             settings.batch, settings.reduction, settings.dropout, settings.optimizer.l2, settings.seed)?;
         writeln!(out, "threshold       {}", settings.threshold)?;

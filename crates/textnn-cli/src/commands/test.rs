@@ -20,7 +20,7 @@ pub struct TestArgs {
     #[arg(short, long, default_value_t = 1)]
     pub k: usize,
     /// Ignore predictions below this probability [default: the model's, 0 unless trained with --preset blog].
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = crate::args::parse_threshold)]
     pub threshold: Option<f32>,
     /// Print one JSON object instead of a table.
     #[arg(long)]

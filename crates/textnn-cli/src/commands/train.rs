@@ -1,6 +1,6 @@
 //! `textnn train INPUT -o MODEL [options]`.
 
-use crate::args::{self, ReadArgs};
+use crate::args::{self, OrNone, ReadArgs, Widths};
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
@@ -43,7 +43,7 @@ pub struct ModelArgs {
     pub lowercase: Option<bool>,
     /// Snowball stemmer language, or none.
     #[arg(long, value_name = "LANG|none", value_parser = args::parse_stem)]
-    pub stem: Option<Option<StemLanguage>>,
+    pub stem: Option<OrNone<StemLanguage>>,
     /// Drop words seen fewer times than this.
     #[arg(long)]
     pub min_count: Option<u64>,
@@ -52,7 +52,7 @@ pub struct ModelArgs {
     pub word_ngrams: Option<usize>,
     /// Character n-gram lengths MIN-MAX, or none.
     #[arg(long, value_name = "MIN-MAX|none", value_parser = args::parse_char_ngrams)]
-    pub char_ngrams: Option<Option<(usize, usize)>>,
+    pub char_ngrams: Option<OrNone<(usize, usize)>>,
     /// Hash buckets for word and character n-grams.
     #[arg(long)]
     pub buckets: Option<usize>,
@@ -62,15 +62,18 @@ pub struct ModelArgs {
     /// Embedding dimension.
     #[arg(long)]
     pub dim: Option<usize>,
-    /// How the embedding bag combines rows: mean or sum.
+    /// How the embedding bag combines rows: mean, sum, or l2 (unit-length input vector, like TF-IDF).
     #[arg(long)]
     pub combine: Option<Combine>,
+    /// Weight features by inverse document frequency (true or false).
+    #[arg(long, value_name = "BOOL")]
+    pub idf: Option<bool>,
     /// Activation after the embedding bag.
     #[arg(long, value_name = "ACTIVATION")]
     pub embedding_activation: Option<Activation>,
     /// Hidden layer widths, e.g. 64,32, or none.
     #[arg(long, value_name = "W1,W2,...|none", value_parser = args::parse_hidden)]
-    pub hidden: Option<Vec<usize>>,
+    pub hidden: Option<Widths>,
     /// Activation of hidden layers: identity, sigmoid, tanh, relu, leaky-relu, softplus.
     #[arg(long)]
     pub activation: Option<Activation>,
@@ -111,7 +114,7 @@ pub struct ModelArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Default probability threshold stored with the model.
-    #[arg(long)]
+    #[arg(long, value_parser = args::parse_threshold)]
     pub threshold: Option<f32>,
 }
 
@@ -127,16 +130,23 @@ impl ModelArgs {
         }
         set!(c.text.tokenizer, self.tokenizer);
         set!(c.text.lowercase, self.lowercase);
-        set!(c.text.stem, self.stem);
+        if let Some(OrNone(stem)) = self.stem {
+            c.text.stem = stem;
+        }
         set!(c.min_count, self.min_count);
         set!(c.features.word_ngrams, self.word_ngrams);
-        set!(c.features.char_ngrams, self.char_ngrams);
+        if let Some(OrNone(ngrams)) = self.char_ngrams {
+            c.features.char_ngrams = ngrams;
+        }
         set!(c.features.buckets, self.buckets);
         set!(c.features.binary, self.binary);
         set!(c.network.dim, self.dim);
         set!(c.network.combine, self.combine);
+        set!(c.network.idf, self.idf);
         set!(c.network.embedding_activation, self.embedding_activation);
-        set!(c.network.hidden, self.hidden);
+        if let Some(Widths(hidden)) = &self.hidden {
+            c.network.hidden = hidden.clone();
+        }
         set!(c.network.hidden_activation, self.activation);
         set!(c.network.loss, self.loss);
         set!(c.network.bias, self.bias);

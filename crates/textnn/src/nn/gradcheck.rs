@@ -13,7 +13,7 @@
 //! ```
 //! use textnn::nn::gradcheck::{check, CheckCase};
 //! use textnn::nn::{Activation, Combine, Loss};
-//! let case = CheckCase { activation: Activation::Tanh, loss: Loss::Softmax, hidden_layers: 1, combine: Combine::Mean };
+//! let case = CheckCase { activation: Activation::Tanh, loss: Loss::Softmax, hidden_layers: 1, combine: Combine::L2, idf: true };
 //! let report = check(&case, 7);
 //! assert!(report.max_relative_error() < 1e-4);
 //! ```
@@ -40,31 +40,41 @@ pub struct CheckCase {
     pub hidden_layers: usize,
     /// How the embedding bag combines rows.
     pub combine: Combine,
+    /// Whether rows carry (random, positive) frozen feature weights.
+    pub idf: bool,
 }
 
 impl std::fmt::Display for CheckCase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} + {} hidden + {} + {}",
-            self.combine, self.hidden_layers, self.activation, self.loss
+            "{}{} + {} hidden + {} + {}",
+            if self.idf { "idf " } else { "" },
+            self.combine,
+            self.hidden_layers,
+            self.activation,
+            self.loss
         )
     }
 }
 
-/// Every combination: activation × loss × {0, 1, 2} hidden layers × {mean, sum}.
+/// Every combination: activation × loss × {0, 1, 2} hidden layers ×
+/// {mean, sum, l2} × {plain, idf-weighted}.
 pub fn all_cases() -> Vec<CheckCase> {
     let mut cases = Vec::new();
     for activation in Activation::ALL {
         for loss in Loss::ALL {
             for hidden_layers in 0..=2 {
-                for combine in [Combine::Mean, Combine::Sum] {
-                    cases.push(CheckCase {
-                        activation,
-                        loss,
-                        hidden_layers,
-                        combine,
-                    });
+                for combine in [Combine::Mean, Combine::Sum, Combine::L2] {
+                    for idf in [false, true] {
+                        cases.push(CheckCase {
+                            activation,
+                            loss,
+                            hidden_layers,
+                            combine,
+                            idf,
+                        });
+                    }
                 }
             }
         }
@@ -120,6 +130,7 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
         input_rows: 12,
         dim: 6,
         combine: case.combine,
+        idf: case.idf,
         embedding_activation: case.activation,
         hidden: vec![4; case.hidden_layers],
         hidden_activation: case.activation,
@@ -134,6 +145,11 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
         for b in &mut layer.bias {
             *b = rng.gen_range(-0.5..0.5);
         }
+    }
+    if case.idf {
+        let weights = (0..12).map(|_| rng.gen_range(0.5..2.0)).collect();
+        net.set_feature_weights(weights)
+            .expect("12 positive weights for 12 rows");
     }
     // Feature 3 appears twice: its gradient must count both occurrences.
     let ids = [3_u32, 7, 3, 0, 10];
@@ -259,6 +275,7 @@ mod tests {
             loss: Loss::Squared,
             hidden_layers: 0,
             combine: Combine::Sum,
+            idf: false,
         };
         let report = check(&case, 1);
         assert!(report.passed());

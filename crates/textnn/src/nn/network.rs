@@ -44,6 +44,10 @@ pub enum Combine {
     Mean,
     /// Sum of the rows (a bag-of-words vector times a weight matrix).
     Sum,
+    /// Rows weighted so the input vector has unit L2 norm (as TF-IDF
+    /// vectors are normalised): `x_j = c_j w_j / √(Σ_k (c_k w_k)²)` for a
+    /// feature seen `c_j` times with feature weight `w_j`.
+    L2,
 }
 
 impl std::str::FromStr for Combine {
@@ -52,7 +56,8 @@ impl std::str::FromStr for Combine {
         match s {
             "mean" => Ok(Combine::Mean),
             "sum" => Ok(Combine::Sum),
-            _ => Err(format!("unknown combine {s:?}; choose mean or sum")),
+            "l2" => Ok(Combine::L2),
+            _ => Err(format!("unknown combine {s:?}; choose mean, sum or l2")),
         }
     }
 }
@@ -62,6 +67,7 @@ impl std::fmt::Display for Combine {
         f.write_str(match self {
             Combine::Mean => "mean",
             Combine::Sum => "sum",
+            Combine::L2 => "l2",
         })
     }
 }
@@ -86,6 +92,10 @@ pub struct NetworkConfig {
     pub dim: usize,
     /// How rows are combined.
     pub combine: Combine,
+    /// Weight each feature by its inverse document frequency
+    /// `ln((1 + N) / (1 + df)) + 1` in the training data (frozen, not learnt).
+    #[serde(default)]
+    pub idf: bool,
     /// Activation applied to the embedding bag's output.
     pub embedding_activation: Activation,
     /// Widths of the dense hidden layers, first to last.
@@ -108,6 +118,7 @@ impl Default for NetworkConfig {
             input_rows: 1,
             dim: 100,
             combine: Combine::Mean,
+            idf: false,
             embedding_activation: Activation::Identity,
             hidden: Vec::new(),
             hidden_activation: Activation::Relu,
@@ -164,8 +175,12 @@ impl NetworkConfig {
     /// `mean of 100-dim rows (12 000 inputs) → identity → softmax over 42 labels (cross-entropy)`.
     pub fn describe(&self) -> String {
         let mut s = format!(
-            "{} of {}-dim rows ({} inputs) → {}",
-            self.combine, self.dim, self.input_rows, self.embedding_activation
+            "{}{} of {}-dim rows ({} inputs) → {}",
+            if self.idf { "idf-weighted " } else { "" },
+            self.combine,
+            self.dim,
+            self.input_rows,
+            self.embedding_activation
         );
         for w in &self.hidden {
             s.push_str(&format!(" → dense {w} {}", self.hidden_activation));
@@ -223,6 +238,9 @@ pub struct Network<F = f32> {
     pub embedding: Matrix<F>,
     /// Hidden layers, then the output layer.
     pub layers: Vec<Dense<F>>,
+    /// Frozen per-row weights of the embedding bag (inverse document
+    /// frequencies); empty unless `config.idf`.
+    feature_weights: Vec<F>,
 }
 
 impl<F: Scalar> Network<F> {
@@ -249,18 +267,55 @@ impl<F: Scalar> Network<F> {
             let bias = vec![F::zero(); if config.bias { outputs } else { 0 }];
             layers.push(Dense { weights, bias });
         }
+        let feature_weights = if config.idf {
+            vec![F::one(); config.input_rows]
+        } else {
+            Vec::new()
+        };
         Ok(Network {
             config,
             embedding,
             layers,
+            feature_weights,
         })
     }
 
+    /// Sets the frozen feature weights (one positive, finite value per input
+    /// row); only for networks configured with `idf`.
+    pub fn set_feature_weights(&mut self, weights: Vec<F>) -> Result<()> {
+        if !self.config.idf {
+            return Err(Error::InvalidConfig(
+                "feature weights given to a network without idf".into(),
+            ));
+        }
+        if weights.len() != self.config.input_rows {
+            return Err(Error::InvalidConfig(format!(
+                "{} feature weights for {} input rows",
+                weights.len(),
+                self.config.input_rows
+            )));
+        }
+        if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w > F::zero())) {
+            return Err(Error::InvalidConfig(format!(
+                "feature weights must be positive and finite, got {w:?}"
+            )));
+        }
+        self.feature_weights = weights;
+        Ok(())
+    }
+
+    /// The frozen feature weights (empty unless `idf`).
+    pub fn feature_weights(&self) -> &[F] {
+        &self.feature_weights
+    }
+
     /// Rebuilds a network from stored weights, checking every shape.
+    /// `feature_weights` is empty unless `config.idf`.
     pub fn from_parts(
         config: NetworkConfig,
         embedding: Matrix<F>,
         layers: Vec<Dense<F>>,
+        feature_weights: Vec<F>,
     ) -> Result<Self> {
         config.validate()?;
         let bad = |m: String| Err(Error::InvalidConfig(m));
@@ -295,11 +350,18 @@ impl<F: Scalar> Network<F> {
                 ));
             }
         }
-        Ok(Network {
+        let mut network = Network {
             config,
             embedding,
             layers,
-        })
+            feature_weights: Vec::new(),
+        };
+        if network.config.idf {
+            network.set_feature_weights(feature_weights)?;
+        } else if !feature_weights.is_empty() {
+            return bad("feature weights stored for a network without idf".into());
+        }
+        Ok(network)
     }
 
     /// The network's shape.
@@ -313,11 +375,51 @@ impl<F: Scalar> Network<F> {
         (l < self.config.hidden.len()).then_some(self.config.hidden_activation)
     }
 
-    /// Weight `w_i` of each feature row in the bag.
-    fn bag_weight(&self, n_features: usize) -> F {
-        match self.config.combine {
-            Combine::Mean if n_features > 0 => F::one() / F::c(n_features as f64),
-            _ => F::one(),
+    /// Computes the weight `x_i` of each feature occurrence in the bag
+    /// `h = Σ_i x_i E[id_i]` into `ws.bag_weights`: the feature weight
+    /// (idf, or 1) times the combine's normalisation.
+    fn bag_weights(&self, ids: &[u32], ws: &mut Workspace<F>) {
+        let weights = &mut ws.bag_weights;
+        weights.clear();
+        if self.config.idf {
+            weights.extend(ids.iter().map(|&id| self.feature_weights[id as usize]));
+        } else {
+            weights.resize(ids.len(), F::one());
+        }
+        let norm = match self.config.combine {
+            Combine::Sum => return,
+            Combine::Mean => F::c(ids.len().max(1) as f64),
+            Combine::L2 => {
+                // ‖x‖² = Σ_j (c_j w_j)² over distinct features j seen c_j
+                // times: sort a copy of the ids to count repeats.
+                let sorted = &mut ws.sorted_ids;
+                sorted.clear();
+                sorted.extend_from_slice(ids);
+                sorted.sort_unstable();
+                let mut total = F::zero();
+                let mut run = 0;
+                while run < sorted.len() {
+                    let id = sorted[run];
+                    let count = sorted[run..].iter().take_while(|&&x| x == id).count();
+                    let w = if self.config.idf {
+                        self.feature_weights[id as usize]
+                    } else {
+                        F::one()
+                    };
+                    let v = F::c(count as f64) * w;
+                    total = total + v * v;
+                    run += count;
+                }
+                if total > F::zero() {
+                    total.sqrt()
+                } else {
+                    F::one()
+                }
+            }
+        };
+        let inv = F::one() / norm;
+        for w in weights.iter_mut() {
+            *w = *w * inv;
         }
     }
 
@@ -333,10 +435,10 @@ impl<F: Scalar> Network<F> {
         ws: &mut Workspace<F>,
         dropout: Option<(f32, &mut R)>,
     ) {
-        let weight = self.bag_weight(ids.len());
+        self.bag_weights(ids, ws);
         let bag = &mut ws.outputs[0];
         bag.fill(F::zero());
-        for &id in ids {
+        for (&id, &weight) in ids.iter().zip(&ws.bag_weights) {
             add_scaled(bag, weight, self.embedding.row(id as usize));
         }
         self.config.embedding_activation.apply_in_place(bag);
@@ -447,10 +549,9 @@ impl<F: Scalar> Network<F> {
             };
             act.backward_in_place(&ws.outputs[l], down);
         }
-        // dL/dE[id] = w_i · δ₀ for each feature occurrence.
-        let weight = self.bag_weight(ids.len()) * scale;
-        for &id in ids {
-            grads.add_embedding_row(id, weight, &ws.deltas[0]);
+        // dL/dE[id] = x_i · δ₀ for each feature occurrence.
+        for (&id, &weight) in ids.iter().zip(&ws.bag_weights) {
+            grads.add_embedding_row(id, weight * scale, &ws.deltas[0]);
         }
     }
 }
@@ -481,6 +582,10 @@ pub struct Workspace<F = f32> {
     deltas: Vec<Vec<F>>,
     probabilities: Vec<F>,
     dropout_active: bool,
+    /// Weight of each feature occurrence in the bag.
+    bag_weights: Vec<F>,
+    /// Scratch for counting repeated features (`Combine::L2`).
+    sorted_ids: Vec<u32>,
 }
 
 impl<F: Scalar> Workspace<F> {
@@ -499,6 +604,8 @@ impl<F: Scalar> Workspace<F> {
             deltas: bufs(&widths),
             probabilities: vec![F::zero(); c.n_labels],
             dropout_active: false,
+            bag_weights: Vec::new(),
+            sorted_ids: Vec::new(),
         }
     }
 
