@@ -70,15 +70,24 @@ if ((${#DATA[@]} == 0)); then
     exit 2
 fi
 
+# Read before building: the commit (and tree state) that the binary comes from.
+commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ "$commit" != unknown && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+    commit="$commit (with uncommitted changes)"
+fi
+
 # ------------------------------------------------------------ Python venv
 # Always needed: it also reads textnn's JSON and writes the report.
 if [[ ! -x "$PY" ]]; then
     note "creating $VENV"
     "${PYTHON:-python3}" -m venv "$VENV"
 fi
-if ! "$PY" -c 'import fasttext, sklearn, numpy' 2>/dev/null; then
+# (Re)install when the packages are missing or requirements.txt changed since.
+if ! "$PY" -c 'import fasttext, sklearn, numpy' 2>/dev/null ||
+    ! cmp -s "$BENCH_DIR/requirements.txt" "$VENV/.bench-requirements.txt"; then
     note "installing bench/requirements.txt into $VENV (fastText builds from source: a minute or two)"
     "$PY" -m pip install --quiet -r "$BENCH_DIR/requirements.txt"
+    cp "$BENCH_DIR/requirements.txt" "$VENV/.bench-requirements.txt"
 fi
 
 # ------------------------------------------------------------------ textnn
@@ -93,7 +102,7 @@ if wants textnn; then
     [[ -x "$BIN" ]] || { note "textnn binary not found: $BIN"; exit 2; }
 fi
 declare -a TFLAGS=()
-[[ -n "${TEXTNN_FLAGS:-}" ]] && read -r -a TFLAGS <<<"$TEXTNN_FLAGS"
+if [[ -n "${TEXTNN_FLAGS:-}" ]]; then read -r -a TFLAGS <<<"$TEXTNN_FLAGS"; fi
 
 mkdir -p "$RUN_DIR"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/textnn-bench.XXXXXX")"
@@ -150,7 +159,7 @@ for data in "${DATA[@]}"; do
         wants "$which" || continue
         out="$RUN_DIR/$name-$which.json"
         args=(--train "$train" --test "$test" --which "$which")
-        [[ -f "$valid" ]] && args+=(--valid "$valid")
+        if [[ -f "$valid" ]]; then args+=(--valid "$valid"); fi
         if "$PY" "$BENCH_DIR/anchors.py" "${args[@]}" >"$out" 2>"$RUN_DIR/$name-$which.log"; then
             ACC[$name|$which]=$(json "$out" accuracy)
             SEC[$name|$which]=$(json "$out" seconds)
@@ -159,10 +168,10 @@ for data in "${DATA[@]}"; do
 import json, sys
 r = json.load(open(sys.argv[1]))
 runs = ", ".join(
-    "lr %g: test %.3f%s" % (x["lr"], x["accuracy"],
+    "lr %s: test %.3f%s" % (x["lr"], x["accuracy"],
         "" if x.get("valid_accuracy") is None else ", valid %.3f" % x["valid_accuracy"])
     for x in r["runs"])
-print("best lr %g (chosen on %s); %s" % (r["best_lr"], r["chosen_on"], runs))
+print("best lr %s (chosen on %s); %s" % (r["best_lr"], r["chosen_on"], runs))
 ' "$out")
             fi
         else
@@ -174,10 +183,6 @@ print("best lr %g (chosen on %s); %s" % (r["best_lr"], r["chosen_on"], runs))
 done
 
 # ------------------------------------------------------------------ report
-commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [[ "$commit" != unknown && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
-    commit="$commit (with uncommitted changes)"
-fi
 cpu="$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: *//' || true)"
 mem="$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo 2>/dev/null || true)"
 versions="$("$PY" -c '
@@ -243,7 +248,7 @@ tuned_lr() { # the best lr of fasttext-tuned, for the table
     fi
     echo
     echo "sklearn: TfidfVectorizer(sublinear_tf=True, ngram_range=(1,2), min_df=1, lowercase=True);"
-    echo "LR = one-vs-rest LogisticRegression(C=10, solver=liblinear, max_iter=2000);"
+    echo "LR = one-vs-rest LogisticRegression(C=10, solver=liblinear, dual=True, max_iter=2000);"
     echo "SGD = one-vs-rest SGDClassifier(loss=modified_huber, alpha=1e-5, random_state=0);"
     echo "multi-label data: one binary model per label, top decision_function score."
     echo

@@ -1,8 +1,8 @@
 //! textnn: neural-network text classification.
 //!
 //! Text flows one way: [`text`] (normalize, tokenize) → [`vocab`] →
-//! [`features`] → [`nn`] (forward, loss, backward) → [`optim`] → [`format`]
-//! (model file) → [`model::Classifier::predict`]. [`train`] runs the loop;
+//! [`features`] → [`nn`] (forward, loss, backward) → [`optim`] → [`format`](mod@format)
+//! (model file) → [`model::Classifier::predict`]. [`train`](mod@train) runs the loop;
 //! [`data`] reads labelled files; [`metrics`] scores predictions.
 #![deny(missing_docs)]
 

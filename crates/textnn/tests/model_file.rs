@@ -1,0 +1,138 @@
+//! Model files: save → load gives bit-identical predictions; damaged files
+//! are refused with a clear message.
+
+use textnn::data::Example;
+use textnn::nn::{Activation, Combine, Loss};
+use textnn::{Classifier, TrainConfig};
+
+fn examples() -> Vec<Example> {
+    let rows = [
+        ("turn on the kitchen light", "on"),
+        ("switch the lamp on", "on"),
+        ("lights on in the hall please", "on"),
+        ("turn off the kitchen light", "off"),
+        ("switch the lamp off", "off"),
+        ("kill the lights in the hall", "off"),
+        ("what is the weather like", "weather"),
+        ("will it rain tomorrow", "weather"),
+        ("how cold is it outside", "weather"),
+    ];
+    rows.iter()
+        .enumerate()
+        .map(|(i, (text, label))| Example {
+            text: text.to_string(),
+            labels: vec![label.to_string()],
+            line: i + 1,
+        })
+        .collect()
+}
+
+/// A small model of every architecture family, so each section kind is written.
+fn models() -> Vec<Classifier> {
+    let base = TrainConfig {
+        epochs: 20,
+        ..TrainConfig::default_preset()
+    };
+    let mut configs = vec![base.clone(), TrainConfig::fasttext()];
+    let mut deep = base.clone();
+    deep.network.hidden = vec![8, 4];
+    deep.network.hidden_activation = Activation::Tanh;
+    deep.network.bias = true;
+    deep.network.combine = Combine::Sum;
+    deep.network.loss = Loss::Ova;
+    deep.features.char_ngrams = Some((2, 4));
+    configs.push(deep);
+    configs
+        .into_iter()
+        .map(|mut c| {
+            c.features.buckets = 1000;
+            c.network.dim = 12;
+            textnn::train(&c, &examples(), &mut |_| {}).unwrap()
+        })
+        .collect()
+}
+
+const TEXTS: [&str; 5] = [
+    "turn on the light",
+    "is it going to rain",
+    "lamp off",
+    "something never seen before",
+    "",
+];
+
+#[test]
+fn save_then_load_predicts_bit_identical_probabilities() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, model) in models().into_iter().enumerate() {
+        let path = dir.path().join(format!("m{i}.textnn"));
+        model.save(&path).unwrap();
+        let loaded = Classifier::load(&path).unwrap();
+        assert_eq!(loaded.to_bytes(), model.to_bytes());
+        let (mut a, mut b) = (model.scratch(), loaded.scratch());
+        for text in TEXTS {
+            let pa: Vec<u32> = model
+                .probabilities_with(text, &mut a)
+                .iter()
+                .map(|p| p.to_bits())
+                .collect();
+            let pb: Vec<u32> = loaded
+                .probabilities_with(text, &mut b)
+                .iter()
+                .map(|p| p.to_bits())
+                .collect();
+            assert_eq!(pa, pb, "model {i}, {text:?}");
+        }
+    }
+}
+
+#[test]
+fn probabilities_are_in_range_and_softmax_sums_to_one() {
+    for model in models() {
+        let mut scratch = model.scratch();
+        for text in TEXTS {
+            let probs = model.probabilities_with(text, &mut scratch).to_vec();
+            assert!(probs.iter().all(|p| (0.0..=1.0).contains(p)), "{probs:?}");
+            if model.network().config().loss == Loss::Softmax {
+                let sum: f64 = probs.iter().map(|&p| p as f64).sum();
+                assert!((sum - 1.0).abs() < 1e-6, "{sum}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_truncation_and_header_bit_flip_is_refused() {
+    let bytes = models().remove(2).to_bytes();
+    for len in 0..bytes.len() {
+        let err = Classifier::from_bytes("m", &bytes[..len]).unwrap_err();
+        assert!(err.to_string().starts_with("m: "), "{err}");
+    }
+    // Header (24 bytes) and the start of the metadata, bit by bit.
+    for bit in 0..(64 * 8) {
+        let mut b = bytes.clone();
+        b[bit / 8] ^= 1 << (bit % 8);
+        assert!(Classifier::from_bytes("m", &b).is_err(), "bit {bit}");
+    }
+}
+
+#[test]
+fn a_failed_save_leaves_the_previous_model_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.textnn");
+    let models = models();
+    models[0].save(&path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    // Make the folder read-only so the temporary file cannot be created
+    // (root ignores permissions, so fall back to a path that is a folder).
+    let blocker = dir.path().join("occupied");
+    std::fs::create_dir(&blocker).unwrap();
+    std::fs::write(blocker.join("x"), b"x").unwrap();
+    assert!(models[1].save(&blocker).is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
