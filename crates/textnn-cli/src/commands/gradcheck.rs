@@ -18,7 +18,7 @@ pub fn run(args: GradcheckArgs) -> anyhow::Result<ExitCode> {
     let mut out = output::stdout();
     writeln!(
         out,
-        "max relative error |analytic - numeric| / max(|a|, |n|, 1e-6) per parameter block (f64, central differences, h = 1e-5; pass < {TOLERANCE:e})"
+        "max relative error |analytic - numeric| / max(|a|, |n|, 1e-6·max(1, |L|)) per parameter block (f64, central differences, h = 1e-5; pass < {TOLERANCE:e})"
     )?;
     writeln!(
         out,

@@ -69,7 +69,13 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "features        word n-grams {}, char n-grams {}, binary {}, min count {}",
-            settings.features.word_ngrams,
+            match settings.bigrams_from_tokens {
+                Some(t) => format!(
+                    "{} (auto: 2 from {t} training tokens)",
+                    settings.features.word_ngrams
+                ),
+                None => settings.features.word_ngrams.to_string(),
+            },
             settings
                 .features
                 .char_ngrams

@@ -1,6 +1,6 @@
 //! `textnn train INPUT -o MODEL [options]`.
 
-use crate::args::{self, OrNone, ReadArgs, Widths};
+use crate::args::{self, OrNone, ReadArgs, Widths, WordNgrams};
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
@@ -47,9 +47,9 @@ pub struct ModelArgs {
     /// Drop words seen fewer times than this.
     #[arg(long)]
     pub min_count: Option<u64>,
-    /// Longest word n-gram (1 = words only).
-    #[arg(long)]
-    pub word_ngrams: Option<usize>,
+    /// Longest word n-gram (1 = words only), or auto (bigrams for corpora of 1.5 M tokens or more).
+    #[arg(long, value_name = "N|auto", value_parser = args::parse_word_ngrams)]
+    pub word_ngrams: Option<WordNgrams>,
     /// Character n-gram lengths MIN-MAX, or none.
     #[arg(long, value_name = "MIN-MAX|none", value_parser = args::parse_char_ngrams)]
     pub char_ngrams: Option<OrNone<(usize, usize)>>,
@@ -134,7 +134,16 @@ impl ModelArgs {
             c.text.stem = stem;
         }
         set!(c.min_count, self.min_count);
-        set!(c.features.word_ngrams, self.word_ngrams);
+        match self.word_ngrams {
+            Some(WordNgrams::Auto) => {
+                c.bigrams_from_tokens = Some(textnn::train::DEFAULT_BIGRAMS_FROM_TOKENS)
+            }
+            Some(WordNgrams::Fixed(n)) => {
+                c.features.word_ngrams = n;
+                c.bigrams_from_tokens = None;
+            }
+            None => {}
+        }
         if let Some(OrNone(ngrams)) = self.char_ngrams {
             c.features.char_ngrams = ngrams;
         }

@@ -5,10 +5,11 @@
 //! compared with the central difference
 //! `(L(θ + h) - L(θ - h)) / 2h`, whose error is `O(h²)`. Everything runs in
 //! `f64` with `h = 1e-5`, so truncation error is about `1e-10` and rounding
-//! error about `1e-16 / h = 1e-11`; a real backprop bug shows up as a
-//! relative error near 1. The relative error of one weight is
-//! `|a - n| / max(|a|, |n|, 1e-6)`: the floor keeps weights whose gradient is
-//! (nearly) zero from dividing noise by noise.
+//! error about `1e-16 · |L| / h = 1e-11 · |L|`; a real backprop bug shows up
+//! as a relative error near 1. The relative error of one weight is
+//! `|a - n| / max(|a|, |n|, 1e-6 · max(1, |L|))`: the floor keeps weights
+//! whose gradient is (nearly) zero from dividing rounding noise by noise,
+//! and grows with the loss because the rounding error does.
 //!
 //! ```
 //! use textnn::nn::gradcheck::{check, CheckCase};
@@ -117,9 +118,9 @@ impl CheckReport {
     }
 }
 
-/// Relative error between analytic `a` and numeric `n`.
-fn relative_error(a: f64, n: f64) -> f64 {
-    (a - n).abs() / a.abs().max(n.abs()).max(FLOOR)
+/// Relative error between analytic `a` and numeric `n` of a loss of size `loss`.
+fn relative_error(a: f64, n: f64, loss: f64) -> f64 {
+    (a - n).abs() / a.abs().max(n.abs()).max(FLOOR * loss.abs().max(1.0))
 }
 
 /// Checks one case on a small random network (5 labels, dim 6, hidden width 4,
@@ -161,6 +162,7 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
     let mut ws = Workspace::new(&net);
     let mut grads = Gradients::new(&net);
     net.forward::<ChaCha8Rng>(&ids, &mut ws, None);
+    let loss = net.loss(&ws, &gold);
     net.backward(&ids, &gold, &mut ws, &mut grads, 1.0);
 
     let loss_at = |net: &Network<f64>, ws: &mut Workspace<f64>| {
@@ -181,7 +183,7 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
             let numeric = central_difference(&mut net, &mut ws, &loss_at, |n| {
                 &mut n.embedding.row_mut(row as usize)[c]
             });
-            max_err = max_err.max(relative_error(a, numeric));
+            max_err = max_err.max(relative_error(a, numeric, loss));
             count += 1;
         }
     }
@@ -204,7 +206,7 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
             let numeric = central_difference(&mut net, &mut ws, &loss_at, |n| {
                 &mut n.layers[l].weights.as_mut_slice()[i]
             });
-            max_err = max_err.max(relative_error(a, numeric));
+            max_err = max_err.max(relative_error(a, numeric, loss));
         }
         blocks.push(BlockError {
             block: format!("{name} weights"),
@@ -216,7 +218,7 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
         for (i, &a) in analytic_b.iter().enumerate() {
             let numeric =
                 central_difference(&mut net, &mut ws, &loss_at, |n| &mut n.layers[l].bias[i]);
-            max_err = max_err.max(relative_error(a, numeric));
+            max_err = max_err.max(relative_error(a, numeric, loss));
         }
         blocks.push(BlockError {
             block: format!("{name} bias"),
@@ -281,6 +283,6 @@ mod tests {
         assert!(report.passed());
         let a = 0.3_f64; // dL/dp with the derivative forgotten
         let n = 0.3 * 0.2 * 0.8; // the true dL/dz = dL/dp · p(1-p) at p = 0.2
-        assert!(relative_error(a, n) > TOLERANCE);
+        assert!(relative_error(a, n, 1.0) > TOLERANCE);
     }
 }
