@@ -93,7 +93,7 @@ pub fn preset_table() -> String {
         out.push('\n');
     }
     out.push_str(
-        "\nAll presets: --l2 0, no --clip-grad, --seed 1; --dropout 0 except default 0.3.
+        "\nAll presets: --l2 0, no --clip-grad, --seed 1; --dropout 0 except default 0.1.
 Word n-grams \"auto\": 2 (words and bigrams) when the training texts hold at
 least 1,500,000 tokens, else 1 (words only).\n\
          The blog preset also prints the mean absolute error every 10000 epochs and stops when it rises.",

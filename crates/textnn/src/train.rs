@@ -202,7 +202,7 @@ impl TrainConfig {
             epochs: 25,
             batch: Batch::Size(1),
             reduction: Reduction::Mean,
-            dropout: 0.3,
+            dropout: 0.1,
             seed: 1,
             stop_when_error_rises_every: None,
             threshold: 0.0,

@@ -209,47 +209,8 @@ fn csv_error(
 mod tests {
     use super::super::parse_bytes;
     use super::*;
+    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives};
     use crate::data::DataFormat;
-
-    /// What a table row expects: the examples as (text, label, line), or
-    /// pieces the error message must contain.
-    enum Expect {
-        Examples(&'static [(&'static str, Option<&'static str>, usize)]),
-        Error(&'static [&'static str]),
-    }
-    use Expect::{Error as Fails, Examples as Gives};
-
-    fn check(format: DataFormat, cases: &[(&str, &str, Expect)], options: &ReadOptions) {
-        for (name, input, expect) in cases {
-            let result = parse_bytes("t.csv", input.as_bytes(), format, options);
-            match (expect, result) {
-                (Gives(expected), Ok(examples)) => {
-                    let got: Vec<(&str, Option<&str>, usize)> = examples
-                        .iter()
-                        .map(|e| {
-                            (
-                                e.text.as_str(),
-                                e.labels.first().map(String::as_str),
-                                e.line,
-                            )
-                        })
-                        .collect();
-                    assert_eq!(got, expected.to_vec(), "{name}");
-                    assert!(examples.iter().all(|e| e.labels.len() <= 1), "{name}");
-                }
-                (Fails(pieces), Err(error)) => {
-                    let message = error.to_string();
-                    for piece in *pieces {
-                        assert!(
-                            message.contains(piece),
-                            "{name}: {message:?} lacks {piece:?}"
-                        );
-                    }
-                }
-                (_, result) => panic!("{name}: unexpected {result:?}"),
-            }
-        }
-    }
 
     #[test]
     fn csv_records_become_examples() {
@@ -257,47 +218,47 @@ mod tests {
             (
                 "plain",
                 "text,label\nhello,a\nbye,b\n",
-                Gives(&[("hello", Some("a"), 2), ("bye", Some("b"), 3)]),
+                Gives(&[("hello", &["a"], 2), ("bye", &["b"], 3)]),
             ),
             (
                 "columns by name, others ignored",
                 "id,label,text\n7,a,hello\n",
-                Gives(&[("hello", Some("a"), 2)]),
+                Gives(&[("hello", &["a"], 2)]),
             ),
             (
                 "header names trimmed",
                 "text , label\nhello,a\n",
-                Gives(&[("hello", Some("a"), 2)]),
+                Gives(&[("hello", &["a"], 2)]),
             ),
             (
                 "label trimmed, text kept",
                 "text,label\n  hi  , a \n",
-                Gives(&[("  hi  ", Some("a"), 2)]),
+                Gives(&[("  hi  ", &["a"], 2)]),
             ),
             (
                 "one label a cell, not split",
                 "text,label\nx,\"a,b\"\n",
-                Gives(&[("x", Some("a,b"), 2)]),
+                Gives(&[("x", &["a,b"], 2)]),
             ),
             (
                 "quotes",
                 "text,label\n\"say \"\"hi\"\", you\",a\n",
-                Gives(&[("say \"hi\", you", Some("a"), 2)]),
+                Gives(&[("say \"hi\", you", &["a"], 2)]),
             ),
             (
                 "embedded newline keeps the start line",
                 "text,label\n\"two\nlines\",a\nnext,b\n",
-                Gives(&[("two\nlines", Some("a"), 2), ("next", Some("b"), 4)]),
+                Gives(&[("two\nlines", &["a"], 2), ("next", &["b"], 4)]),
             ),
             (
                 "crlf, no final newline, bom",
                 "\u{FEFF}text,label\r\nhello,a\r\nbye,b",
-                Gives(&[("hello", Some("a"), 2), ("bye", Some("b"), 3)]),
+                Gives(&[("hello", &["a"], 2), ("bye", &["b"], 3)]),
             ),
             (
                 "empty lines skipped",
                 "text,label\n\nhello,a\n\n",
-                Gives(&[("hello", Some("a"), 3)]),
+                Gives(&[("hello", &["a"], 3)]),
             ),
             (
                 "missing text column",
@@ -346,7 +307,7 @@ mod tests {
             ),
             ("empty file", "", Fails(&["t.csv: no examples"])),
         ];
-        check(DataFormat::Csv, cases, &ReadOptions::default());
+        check(DataFormat::Csv, "t.csv", cases, &ReadOptions::default());
     }
 
     #[test]
@@ -355,12 +316,12 @@ mod tests {
             (
                 "plain",
                 "label\ttext\na\thello, world\n",
-                Gives(&[("hello, world", Some("a"), 2)]),
+                Gives(&[("hello, world", &["a"], 2)]),
             ),
             (
                 "quoted tab",
                 "text\tlabel\n\"x\ty\"\ta\n",
-                Gives(&[("x\ty", Some("a"), 2)]),
+                Gives(&[("x\ty", &["a"], 2)]),
             ),
             (
                 "too few fields",
@@ -373,25 +334,21 @@ mod tests {
                 Fails(&["no column named \"text\"", "split by a tab"]),
             ),
         ];
-        check(DataFormat::Tsv, cases, &ReadOptions::default());
+        check(DataFormat::Tsv, "t.csv", cases, &ReadOptions::default());
     }
 
     #[test]
     fn prediction_input_needs_no_label_column() {
-        let options = ReadOptions {
-            require_labels: false,
-            ..ReadOptions::default()
-        };
         let cases: &[(&str, &str, Expect)] = &[
             (
                 "no label column",
                 "id,text\n1,hello\n",
-                Gives(&[("hello", None, 2)]),
+                Gives(&[("hello", &[], 2)]),
             ),
             (
                 "empty label cell",
                 "text,label\nhello,\nbye,b\n",
-                Gives(&[("hello", None, 2), ("bye", Some("b"), 3)]),
+                Gives(&[("hello", &[], 2), ("bye", &["b"], 3)]),
             ),
             (
                 "text still required",
@@ -399,7 +356,7 @@ mod tests {
                 Fails(&["t.csv:2:", "empty text"]),
             ),
         ];
-        check(DataFormat::Csv, cases, &options);
+        check(DataFormat::Csv, "t.csv", cases, &unlabelled());
     }
 
     #[test]
@@ -413,7 +370,7 @@ mod tests {
             (
                 "renamed",
                 "stars,review\n5,great\n",
-                Gives(&[("great", Some("5"), 2)]),
+                Gives(&[("great", &["5"], 2)]),
             ),
             (
                 "error names the column",
@@ -421,7 +378,7 @@ mod tests {
                 Fails(&["no column named \"review\""]),
             ),
         ];
-        check(DataFormat::Csv, cases, &options);
+        check(DataFormat::Csv, "t.csv", cases, &options);
 
         let same = ReadOptions {
             label_column: "text".to_string(),

@@ -131,50 +131,8 @@ fn utf8_error(source: &str, bytes: &[u8], error: std::str::Utf8Error) -> Error {
 mod tests {
     use super::super::parse_bytes;
     use super::*;
+    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives};
     use crate::data::DataFormat;
-
-    /// What a table row expects: the examples as (text, labels, line), or
-    /// pieces the error message must contain.
-    enum Expect {
-        Examples(&'static [(&'static str, &'static [&'static str], usize)]),
-        Error(&'static [&'static str]),
-    }
-    use Expect::{Error as Fails, Examples as Gives};
-
-    fn check(cases: &[(&str, &[u8], Expect)], options: &ReadOptions) {
-        for (name, input, expect) in cases {
-            let result = parse_bytes("t.txt", input, DataFormat::FastText, options);
-            match (expect, result) {
-                (Gives(expected), Ok(examples)) => {
-                    let got: Vec<(&str, Vec<&str>, usize)> = examples
-                        .iter()
-                        .map(|e| {
-                            (
-                                e.text.as_str(),
-                                e.labels.iter().map(String::as_str).collect(),
-                                e.line,
-                            )
-                        })
-                        .collect();
-                    let want: Vec<(&str, Vec<&str>, usize)> = expected
-                        .iter()
-                        .map(|(t, l, n)| (*t, l.to_vec(), *n))
-                        .collect();
-                    assert_eq!(got, want, "{name}");
-                }
-                (Fails(pieces), Err(error)) => {
-                    let message = error.to_string();
-                    for piece in *pieces {
-                        assert!(
-                            message.contains(piece),
-                            "{name}: {message:?} lacks {piece:?}"
-                        );
-                    }
-                }
-                (_, result) => panic!("{name}: unexpected {result:?}"),
-            }
-        }
-    }
 
     #[test]
     fn lines_become_examples() {
@@ -254,15 +212,16 @@ mod tests {
             ),
             ("only blank lines", b" \n\n", Fails(&["t.txt: no examples"])),
         ];
-        check(cases, &ReadOptions::default());
+        check(
+            DataFormat::FastText,
+            "t.txt",
+            cases,
+            &ReadOptions::default(),
+        );
     }
 
     #[test]
     fn prediction_input_may_lack_labels_but_not_text() {
-        let options = ReadOptions {
-            require_labels: false,
-            ..ReadOptions::default()
-        };
         let cases: &[(&str, &[u8], Expect)] = &[
             (
                 "unlabelled",
@@ -275,7 +234,7 @@ mod tests {
                 Fails(&["t.txt:2:", "labels but no text"]),
             ),
         ];
-        check(cases, &options);
+        check(DataFormat::FastText, "t.txt", cases, &unlabelled());
     }
 
     #[test]
@@ -296,7 +255,7 @@ mod tests {
                 Fails(&["t.txt:1:", "no label (expected a word starting with #)"]),
             ),
         ];
-        check(cases, &options);
+        check(DataFormat::FastText, "t.txt", cases, &options);
     }
 
     #[test]

@@ -351,6 +351,7 @@ fn decode_key(quoted: &[u8]) -> String {
 mod tests {
     use super::super::parse_bytes;
     use super::*;
+    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives};
     use crate::data::DataFormat;
 
     /// The blog's file, /work/shared/datasets/blog_intents/blog-intents.json,
@@ -387,45 +388,6 @@ mod tests {
 ]}
 "#;
 
-    /// What a table row expects: the examples as (text, label, line), or
-    /// pieces the error message must contain.
-    enum Expect {
-        Examples(&'static [(&'static str, Option<&'static str>, usize)]),
-        Error(&'static [&'static str]),
-    }
-    use Expect::{Error as Fails, Examples as Gives};
-
-    fn check(cases: &[(&str, &str, Expect)], options: &ReadOptions) {
-        for (name, input, expect) in cases {
-            let result = parse_bytes("t.json", input.as_bytes(), DataFormat::Intents, options);
-            match (expect, result) {
-                (Gives(expected), Ok(examples)) => {
-                    let got: Vec<(&str, Option<&str>, usize)> = examples
-                        .iter()
-                        .map(|e| {
-                            (
-                                e.text.as_str(),
-                                e.labels.first().map(String::as_str),
-                                e.line,
-                            )
-                        })
-                        .collect();
-                    assert_eq!(got, expected.to_vec(), "{name}");
-                }
-                (Fails(pieces), Err(error)) => {
-                    let message = error.to_string();
-                    for piece in *pieces {
-                        assert!(
-                            message.contains(piece),
-                            "{name}: {message:?} lacks {piece:?}"
-                        );
-                    }
-                }
-                (_, result) => panic!("{name}: unexpected {result:?}"),
-            }
-        }
-    }
-
     #[test]
     fn the_blog_file_gives_twelve_examples_on_their_lines() {
         let examples = parse_bytes(
@@ -449,14 +411,16 @@ mod tests {
 
     #[test]
     fn the_chatbot_format_gives_one_example_per_pattern() {
-        let expected: &[(&str, Option<&str>, usize)] = &[
-            ("Hi", Some("greeting"), 3),
-            ("How are you", Some("greeting"), 3),
-            ("Is anyone there?", Some("greeting"), 4),
-            ("Bye", Some("goodbye"), 10),
-            ("See you later", Some("goodbye"), 11),
+        let expected: &[(&str, &[&str], usize)] = &[
+            ("Hi", &["greeting"], 3),
+            ("How are you", &["greeting"], 3),
+            ("Is anyone there?", &["greeting"], 4),
+            ("Bye", &["goodbye"], 10),
+            ("See you later", &["goodbye"], 11),
         ];
         check(
+            DataFormat::Intents,
+            "t.json",
             &[("chatbot", CHATBOT, Gives(expected))],
             &ReadOptions::default(),
         );
@@ -465,11 +429,11 @@ mod tests {
     #[test]
     fn shapes_and_fields_are_checked() {
         let cases: &[(&str, &str, Expect)] = &[
-            ("one line", r#"[{"class": "a", "sentence": "x"}, {"sentence": "y", "class": "b"}]"#, Gives(&[("x", Some("a"), 1), ("y", Some("b"), 1)])),
-            ("bom and integer class", "\u{FEFF}[\n{\"class\": 2, \"sentence\": \"x\"}]", Gives(&[("x", Some("2"), 2)])),
-            ("nested values do not confuse lines", "[\n{\"sentence\": \"x\", \"meta\": [{\"a\": [1,\n2]}, \"]\"],\n \"class\": \"a\"},\n{\"class\": \"b\", \"sentence\": \"y\\\"\"}\n]", Gives(&[("x", Some("a"), 2), ("y\"", Some("b"), 5)])),
-            ("escaped intents key", "{\"int\\u0065nts\": [\n{\"tag\": \"t\", \"patterns\": [\n\"x\"]}]}", Gives(&[("x", Some("t"), 3)])),
-            ("duplicate key: the last one counts", "{\"intents\": [{\"tag\": \"old\", \"patterns\": [\"o\"]}],\n\"intents\": [\n{\"tag\": \"new\", \"patterns\": [\"n\"]}]}", Gives(&[("n", Some("new"), 3)])),
+            ("one line", r#"[{"class": "a", "sentence": "x"}, {"sentence": "y", "class": "b"}]"#, Gives(&[("x", &["a"], 1), ("y", &["b"], 1)])),
+            ("bom and integer class", "\u{FEFF}[\n{\"class\": 2, \"sentence\": \"x\"}]", Gives(&[("x", &["2"], 2)])),
+            ("nested values do not confuse lines", "[\n{\"sentence\": \"x\", \"meta\": [{\"a\": [1,\n2]}, \"]\"],\n \"class\": \"a\"},\n{\"class\": \"b\", \"sentence\": \"y\\\"\"}\n]", Gives(&[("x", &["a"], 2), ("y\"", &["b"], 5)])),
+            ("escaped intents key", "{\"int\\u0065nts\": [\n{\"tag\": \"t\", \"patterns\": [\n\"x\"]}]}", Gives(&[("x", &["t"], 3)])),
+            ("duplicate key: the last one counts", "{\"intents\": [{\"tag\": \"old\", \"patterns\": [\"o\"]}],\n\"intents\": [\n{\"tag\": \"new\", \"patterns\": [\"n\"]}]}", Gives(&[("n", &["new"], 3)])),
             ("syntax error names its line", "[\n{\"class\": \"a\", \"sentence\": \"x\"},\n{\"class\": \"a\" \"sentence\": \"y\"}\n]", Fails(&["t.json:3:", "invalid JSON at column 15: expected `,` or `}`"])),
             ("unfinished file", "[\n{\"class\": \"a\",", Fails(&["t.json:2:", "end of file while parsing"])),
             ("wrong top level", "\"hello\"", Fails(&["t.json: expected a JSON array", "found a string"])),
@@ -490,28 +454,29 @@ mod tests {
             ("only blank patterns", "{\"intents\": [{\"tag\": \"a\", \"patterns\": [\" \"]}]}", Fails(&["t.json: no examples"])),
             ("empty file", "\n", Fails(&["t.json: no examples"])),
         ];
-        check(cases, &ReadOptions::default());
+        check(
+            DataFormat::Intents,
+            "t.json",
+            cases,
+            &ReadOptions::default(),
+        );
     }
 
     #[test]
     fn prediction_input_may_lack_classes_and_tags() {
-        let options = ReadOptions {
-            require_labels: false,
-            ..ReadOptions::default()
-        };
         let cases: &[(&str, &str, Expect)] = &[
             (
                 "no class",
                 "[{\"sentence\": \"x\"}]",
-                Gives(&[("x", None, 1)]),
+                Gives(&[("x", &[], 1)]),
             ),
             (
                 "no tag",
                 "{\"intents\": [{\"patterns\": [\"x\"]}]}",
-                Gives(&[("x", None, 1)]),
+                Gives(&[("x", &[], 1)]),
             ),
         ];
-        check(cases, &options);
+        check(DataFormat::Intents, "t.json", cases, &unlabelled());
     }
 
     #[test]

@@ -80,50 +80,8 @@ fn parse_line(line: &[u8], options: &ReadOptions) -> Result<(String, Vec<String>
 mod tests {
     use super::super::parse_bytes;
     use super::*;
+    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives};
     use crate::data::DataFormat;
-
-    /// What a table row expects: the examples as (text, labels, line), or
-    /// pieces the error message must contain.
-    enum Expect {
-        Examples(&'static [(&'static str, &'static [&'static str], usize)]),
-        Error(&'static [&'static str]),
-    }
-    use Expect::{Error as Fails, Examples as Gives};
-
-    fn check(cases: &[(&str, &str, Expect)], options: &ReadOptions) {
-        for (name, input, expect) in cases {
-            let result = parse_bytes("t.jsonl", input.as_bytes(), DataFormat::Jsonl, options);
-            match (expect, result) {
-                (Gives(expected), Ok(examples)) => {
-                    let got: Vec<(&str, Vec<&str>, usize)> = examples
-                        .iter()
-                        .map(|e| {
-                            (
-                                e.text.as_str(),
-                                e.labels.iter().map(String::as_str).collect(),
-                                e.line,
-                            )
-                        })
-                        .collect();
-                    let want: Vec<(&str, Vec<&str>, usize)> = expected
-                        .iter()
-                        .map(|(t, l, n)| (*t, l.to_vec(), *n))
-                        .collect();
-                    assert_eq!(got, want, "{name}");
-                }
-                (Fails(pieces), Err(error)) => {
-                    let message = error.to_string();
-                    for piece in *pieces {
-                        assert!(
-                            message.contains(piece),
-                            "{name}: {message:?} lacks {piece:?}"
-                        );
-                    }
-                }
-                (_, result) => panic!("{name}: unexpected {result:?}"),
-            }
-        }
-    }
 
     #[test]
     fn lines_become_examples() {
@@ -153,7 +111,7 @@ mod tests {
             ("both label keys", "{\"text\": \"x\", \"label\": \"a\", \"labels\": [\"b\"]}\n", Fails(&["t.jsonl:1:", "both \"label\" and \"labels\""])),
             ("only blank lines", "\n \n", Fails(&["t.jsonl: no examples"])),
         ];
-        check(cases, &ReadOptions::default());
+        check(DataFormat::Jsonl, "t.jsonl", cases, &ReadOptions::default());
     }
 
     #[test]
@@ -169,10 +127,6 @@ mod tests {
 
     #[test]
     fn prediction_input_may_lack_labels() {
-        let options = ReadOptions {
-            require_labels: false,
-            ..ReadOptions::default()
-        };
         let cases: &[(&str, &str, Expect)] = &[
             (
                 "no label key",
@@ -185,6 +139,6 @@ mod tests {
                 Fails(&["t.jsonl:1:", "missing \"text\""]),
             ),
         ];
-        check(cases, &options);
+        check(DataFormat::Jsonl, "t.jsonl", cases, &unlabelled());
     }
 }

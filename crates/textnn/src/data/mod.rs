@@ -112,6 +112,8 @@ mod fasttext;
 mod intents;
 mod json;
 mod jsonl;
+#[cfg(test)]
+mod test_support;
 
 use std::fmt;
 use std::path::Path;
