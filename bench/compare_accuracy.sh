@@ -44,9 +44,8 @@ if (($# > 0)); then
 elif [[ -n "${DATASETS:-}" ]]; then
     read -r -a DIRS <<<"$DATASETS"
 else
-    SHARED="$ROOT/../shared/datasets"
-    if [[ ! -d "$SHARED" ]]; then
-        note "no dataset folders given and $SHARED does not exist"
+    if ! SHARED="$(cd "$ROOT/../shared/datasets" 2>/dev/null && pwd)"; then
+        note "no dataset folders given and $ROOT/../shared/datasets does not exist"
         exit 2
     fi
     for d in "$SHARED"/*/; do DIRS+=("${d%/}"); done

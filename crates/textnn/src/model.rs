@@ -25,7 +25,6 @@ use crate::text::TextPipeline;
 use crate::train::TrainConfig;
 use crate::vocab::Dictionary;
 use crate::{Error, Result};
-use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -124,7 +123,7 @@ impl Classifier {
         self.featurizer
             .extract(&self.vocab, &scratch.tokens, &mut scratch.ids);
         self.network
-            .forward::<ChaCha8Rng>(&scratch.ids, &mut scratch.workspace, None);
+            .forward_eval(&scratch.ids, &mut scratch.workspace);
     }
 
     /// Feature ids of `text` (words, then n-grams).

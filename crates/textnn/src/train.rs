@@ -560,7 +560,7 @@ fn run_epochs(
                 if dropout > 0.0 {
                     network.forward(ids, &mut workspace, Some((dropout, &mut *rng)));
                 } else {
-                    network.forward::<ChaCha8Rng>(ids, &mut workspace, None);
+                    network.forward_eval(ids, &mut workspace);
                 }
                 let loss = network.loss(&workspace, gold);
                 if !loss.is_finite() {

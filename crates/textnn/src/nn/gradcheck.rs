@@ -161,12 +161,12 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
 
     let mut ws = Workspace::new(&net);
     let mut grads = Gradients::new(&net);
-    net.forward::<ChaCha8Rng>(&ids, &mut ws, None);
+    net.forward_eval(&ids, &mut ws);
     let loss = net.loss(&ws, &gold);
     net.backward(&ids, &gold, &mut ws, &mut grads, 1.0);
 
     let loss_at = |net: &Network<f64>, ws: &mut Workspace<f64>| {
-        net.forward::<ChaCha8Rng>(&ids, ws, None);
+        net.forward_eval(&ids, ws);
         net.loss(ws, &gold)
     };
 

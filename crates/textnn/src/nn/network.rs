@@ -24,7 +24,7 @@
 //! let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
 //! let net: Network = Network::new(config, &mut rng).unwrap();
 //! let mut ws = Workspace::new(&net);
-//! net.forward(&[1, 5, 7], &mut ws, None);
+//! net.forward_eval(&[1, 5, 7], &mut ws);
 //! let total: f32 = ws.probabilities().iter().sum();
 //! assert!((total - 1.0).abs() < 1e-6);
 //! ```
@@ -477,6 +477,11 @@ impl<F: Scalar> Network<F> {
         self.config
             .loss
             .probabilities(&ws.outputs[self.layers.len()], &mut ws.probabilities);
+    }
+
+    /// Forward pass without dropout (prediction, evaluation, gradient checks).
+    pub fn forward_eval(&self, ids: &[u32], ws: &mut Workspace<F>) {
+        self.forward::<rand::rngs::mock::StepRng>(ids, ws, None);
     }
 
     /// `outputs[l+1] = f(W_l · input_l + b_l)`.
