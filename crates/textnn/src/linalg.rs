@@ -37,20 +37,20 @@ impl Scalar for f64 {}
 pub fn dot<F: Scalar>(a: &[F], b: &[F]) -> F {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
-    // Four independent accumulators let the compiler vectorise the loop
-    // without reassociating a single running sum.
-    let mut acc = [F::zero(); 4];
-    let chunks = n / 4;
-    for i in 0..chunks {
-        let j = 4 * i;
-        acc[0] = acc[0] + a[j] * b[j];
-        acc[1] = acc[1] + a[j + 1] * b[j + 1];
-        acc[2] = acc[2] + a[j + 2] * b[j + 2];
-        acc[3] = acc[3] + a[j + 3] * b[j + 3];
+    // Eight independent accumulators over fixed-size chunks let the
+    // compiler keep them in vector registers without reassociating a
+    // single running sum (which it may not do for floats).
+    let mut acc = [F::zero(); 8];
+    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
+    for (ca, cb) in a_chunks.zip(b_chunks) {
+        for i in 0..8 {
+            acc[i] = acc[i] + ca[i] * cb[i];
+        }
     }
-    let mut sum = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for j in 4 * chunks..n {
-        sum = sum + a[j] * b[j];
+    let mut sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (&x, &y) in a_rest.iter().zip(b_rest) {
+        sum = sum + x * y;
     }
     sum
 }

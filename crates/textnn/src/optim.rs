@@ -166,7 +166,8 @@ impl Optimizer {
         }
     }
 
-    /// Applies one update with learning rate `learning_rate`, then clears `grads`.
+    /// Applies one update with learning rate `learning_rate`, then clears
+    /// `grads` (dense gradients are zeroed in the same pass that reads them).
     pub fn step(&mut self, network: &mut Network, grads: &mut Gradients, learning_rate: f32) {
         if let Some(limit) = self.config.clip_grad {
             let norm = grads.block_squared_norms().iter().sum::<f64>().sqrt();
@@ -177,7 +178,7 @@ impl Optimizer {
         self.steps += 1;
         let rule = Rule::new(&self.config, self.steps, learning_rate);
         let dim = network.config().dim;
-        for (row, g) in grads.embedding_rows() {
+        for (row, g) in grads.embedding_rows_mut() {
             let start = row as usize * dim;
             let params = &mut network.embedding.as_mut_slice()[start..start + dim];
             rule.apply(params, g, &mut self.embedding, start);
@@ -185,13 +186,13 @@ impl Optimizer {
         for ((layer, (gw, gb)), (mw, mb)) in network
             .layers
             .iter_mut()
-            .zip(&grads.layers)
+            .zip(&mut grads.layers)
             .zip(&mut self.layers)
         {
-            rule.apply(layer.weights.as_mut_slice(), gw.as_slice(), mw, 0);
+            rule.apply(layer.weights.as_mut_slice(), gw.as_mut_slice(), mw, 0);
             rule.apply(&mut layer.bias, gb, mb, 0);
         }
-        grads.clear();
+        grads.forget_embedding_rows();
     }
 }
 
@@ -217,28 +218,30 @@ impl Rule {
         }
     }
 
-    /// Updates `params` (which sit at `offset` in the block that `state` covers).
+    /// Updates `params` (which sit at `offset` in the block that `state`
+    /// covers) and sets `grads` to zero in the same pass, so the next step
+    /// starts from zero without a separate sweep over the gradients.
     #[inline]
-    fn apply(&self, params: &mut [f32], grads: &[f32], state: &mut Moments, offset: usize) {
+    fn apply(&self, params: &mut [f32], grads: &mut [f32], state: &mut Moments, offset: usize) {
         let lr = self.learning_rate;
         match self.kind {
             OptimizerKind::Sgd => {
-                for (p, &g) in params.iter_mut().zip(grads) {
-                    *p -= lr * (g + self.l2 * *p);
+                for (p, g) in params.iter_mut().zip(grads) {
+                    *p -= lr * (std::mem::take(g) + self.l2 * *p);
                 }
             }
             OptimizerKind::Momentum => {
                 let velocity = &mut state.first[offset..offset + params.len()];
-                for ((p, &g), v) in params.iter_mut().zip(grads).zip(velocity) {
-                    *v = MOMENTUM * *v + g + self.l2 * *p;
+                for ((p, g), v) in params.iter_mut().zip(grads).zip(velocity) {
+                    *v = MOMENTUM * *v + std::mem::take(g) + self.l2 * *p;
                     *p -= lr * *v;
                 }
             }
             OptimizerKind::Adam => {
                 let m = &mut state.first[offset..offset + params.len()];
                 let v = &mut state.second[offset..offset + params.len()];
-                for (((p, &g), m), v) in params.iter_mut().zip(grads).zip(m).zip(v) {
-                    let g = g + self.l2 * *p;
+                for (((p, g), m), v) in params.iter_mut().zip(grads).zip(m).zip(v) {
+                    let g = std::mem::take(g) + self.l2 * *p;
                     *m = BETA1 * *m + (1.0 - BETA1) * g;
                     *v = BETA2 * *v + (1.0 - BETA2) * g * g;
                     let m_hat = *m / self.correction1;

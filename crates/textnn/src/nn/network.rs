@@ -693,6 +693,25 @@ impl<F: Scalar> Gradients<F> {
             .map(|(&r, g)| (r, g))
     }
 
+    /// The embedding rows with a gradient and their gradients, mutable
+    /// (the optimizer zeroes them as it applies them).
+    pub fn embedding_rows_mut(&mut self) -> impl Iterator<Item = (u32, &mut [F])> {
+        self.rows
+            .iter()
+            .zip(self.values.chunks_exact_mut(self.dim.max(1)))
+            .map(|(&r, g)| (r, g))
+    }
+
+    /// Forgets which embedding rows have a gradient, without touching the
+    /// dense gradients: for callers that have already zeroed those.
+    pub fn forget_embedding_rows(&mut self) {
+        for &r in &self.rows {
+            self.slot[r as usize] = u32::MAX;
+        }
+        self.rows.clear();
+        self.values.clear();
+    }
+
     /// Gradient of embedding row `id` (zeros if untouched).
     pub fn embedding_row(&self, id: u32) -> Option<&[F]> {
         let s = *self.slot.get(id as usize)?;
@@ -705,11 +724,7 @@ impl<F: Scalar> Gradients<F> {
             w.as_mut_slice().fill(F::zero());
             b.fill(F::zero());
         }
-        for &r in &self.rows {
-            self.slot[r as usize] = u32::MAX;
-        }
-        self.rows.clear();
-        self.values.clear();
+        self.forget_embedding_rows();
     }
 
     /// Squared L2 norm of each parameter block: embedding, then each dense layer (weights and bias together).
