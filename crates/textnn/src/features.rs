@@ -130,50 +130,69 @@ impl Featurizer {
                 out.push(id);
             }
         }
-        if c.word_ngrams > 1 && tokens.len() > 1 {
-            let hashes: Vec<u64> = tokens.iter().map(|t| fnv1a(t.as_bytes())).collect();
-            for i in 0..hashes.len() {
-                let mut h = hashes[i];
-                for &next in hashes.iter().skip(i + 1).take(c.word_ngrams - 1) {
-                    h = h.wrapping_mul(116_049_371).wrapping_add(next);
+        if c.word_ngrams > 1 {
+            // Each n-gram's hash is rebuilt from its words' hashes rather
+            // than from a buffer of them, so extraction allocates nothing.
+            for i in 0..tokens.len() {
+                let mut h = fnv1a(tokens[i].as_bytes());
+                for next in tokens.iter().skip(i + 1).take(c.word_ngrams - 1) {
+                    h = h
+                        .wrapping_mul(116_049_371)
+                        .wrapping_add(fnv1a(next.as_bytes()));
                     out.push(self.bucket(h));
                 }
             }
         }
         if let Some((min, max)) = c.char_ngrams {
-            let mut word = Vec::new();
-            let mut starts = Vec::new();
             for token in tokens {
-                word.clear();
-                word.push(b'<');
-                word.extend_from_slice(token.as_bytes());
-                word.push(b'>');
-                starts.clear();
-                starts.extend(
-                    std::str::from_utf8(&word)
-                        .map(|s| s.char_indices().map(|(i, _)| i).collect::<Vec<_>>())
-                        .unwrap_or_default(),
-                );
-                starts.push(word.len());
-                let n_chars = starts.len() - 1;
-                for first in 0..n_chars {
-                    for len in min..=max {
-                        let last = first + len;
-                        if last > n_chars {
-                            break;
-                        }
-                        // Like fastText, a lone "<" or ">" is not an n-gram.
-                        if len == 1 && (first == 0 || last == n_chars) {
-                            continue;
-                        }
-                        out.push(self.bucket(fnv1a(&word[starts[first]..starts[last]])));
-                    }
-                }
+                self.push_char_ngrams(token, min, max, out);
             }
         }
         if c.binary {
             out.sort_unstable();
             out.dedup();
+        }
+    }
+
+    /// Pushes the character n-grams (lengths `min..=max`) of `<token>`, by
+    /// start position then length. A window of the next `max` characters
+    /// slides along the word, so no buffer is allocated and a very long
+    /// token costs time linear in its length.
+    fn push_char_ngrams(&self, token: &str, min: usize, max: usize, out: &mut Vec<u32>) {
+        let mut chars = std::iter::once('<')
+            .chain(token.chars())
+            .chain(std::iter::once('>'));
+        let n_chars = token.chars().count() + 2;
+        let mut window = ['\0'; MAX_CHAR_NGRAM];
+        let mut filled = 0;
+        for slot in window.iter_mut().take(max) {
+            match chars.next() {
+                Some(ch) => {
+                    *slot = ch;
+                    filled += 1;
+                }
+                None => break,
+            }
+        }
+        let mut head = 0; // window[head] is the character at position `first`
+        for first in 0..n_chars {
+            let mut h = FNV_OFFSET;
+            let mut utf8 = [0u8; 4];
+            for len in 1..=max.min(filled) {
+                let ch = window[(head + len - 1) % max];
+                h = fnv1a_extend(h, ch.encode_utf8(&mut utf8).as_bytes());
+                // Like fastText, a lone "<" or ">" is not an n-gram.
+                let lone_boundary = len == 1 && (first == 0 || first + 1 == n_chars);
+                if len >= min && !lone_boundary {
+                    out.push(self.bucket(h));
+                }
+            }
+            // Slide: drop the first character, append the next one.
+            match chars.next() {
+                Some(ch) => window[head] = ch,
+                None => filled -= 1,
+            }
+            head = (head + 1) % max;
         }
     }
 
@@ -184,10 +203,18 @@ impl Featurizer {
     }
 }
 
+/// FNV-1a's 64-bit offset basis.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// 64-bit FNV-1a of `bytes`. Frozen: model files depend on it.
 #[inline]
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a_extend(FNV_OFFSET, bytes)
+}
+
+/// Continues an FNV-1a hash `h` over more `bytes`.
+#[inline]
+fn fnv1a_extend(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= b as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -241,6 +268,59 @@ mod tests {
                 "{text:?} n={word_ngrams} {char_ngrams:?}"
             );
             assert!(ids.iter().all(|&id| (id as usize) < f.input_rows()));
+        }
+    }
+
+    /// The plain definition: build `<token>`, list its character
+    /// boundaries, hash every slice of `min..=max` characters.
+    fn reference_char_ngrams(f: &Featurizer, token: &str, min: usize, max: usize) -> Vec<u32> {
+        let word = format!("<{token}>");
+        let mut starts: Vec<usize> = word.char_indices().map(|(i, _)| i).collect();
+        starts.push(word.len());
+        let n_chars = starts.len() - 1;
+        let mut out = Vec::new();
+        for first in 0..n_chars {
+            for len in min..=max {
+                let last = first + len;
+                if last > n_chars {
+                    break;
+                }
+                if len == 1 && (first == 0 || last == n_chars) {
+                    continue;
+                }
+                out.push(f.bucket(fnv1a(&word.as_bytes()[starts[first]..starts[last]])));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn sliding_char_ngrams_agree_with_the_plain_definition() {
+        let tokens = [
+            "a",
+            "ab",
+            "sandwich",
+            "é",
+            "日本語",
+            "🙂x",
+            "internationalization",
+        ];
+        for (min, max) in [(1, 1), (1, 3), (2, 4), (3, 6), (5, 5), (1, 20)] {
+            let config = FeatureConfig {
+                char_ngrams: Some((min, max)),
+                buckets: 1 << 20,
+                ..FeatureConfig::default()
+            };
+            let f = Featurizer::new(config, 0);
+            for token in tokens {
+                let mut fast = Vec::new();
+                f.push_char_ngrams(token, min, max, &mut fast);
+                assert_eq!(
+                    fast,
+                    reference_char_ngrams(&f, token, min, max),
+                    "{token} {min}-{max}"
+                );
+            }
         }
     }
 
