@@ -157,9 +157,12 @@ fn train_help_shows_the_preset_table() {
 }
 
 /// Every option of `train`, as `--name`.
-const TRAIN_OPTIONS: [&str; 34] = [
+const TRAIN_OPTIONS: [&str; 37] = [
     "--output",
     "--preset",
+    "--valid",
+    "--valid-split",
+    "--early-stopping",
     "--format",
     "--label-prefix",
     "--text-column",
@@ -319,6 +322,7 @@ fn option_table() -> Vec<(&'static str, &'static str, Value)> {
         ("--clip-grad 2", "/settings/optimizer/clip_grad", json!(2.0)),
         ("--seed 3", "/settings/seed", json!(3)),
         ("--threshold 0.25", "/settings/threshold", json!(0.25)),
+        ("--valid-split 0.2", "/settings/valid_split", json!(0.2)),
         ("--preset fasttext", "/preset", json!("fasttext")),
     ]
 }

@@ -173,6 +173,15 @@ pub struct TrainConfig {
     pub stop_when_error_rises_every: Option<usize>,
     /// Default probability threshold of predictions made with the model.
     pub threshold: f32,
+    /// Hold out this fraction of the training examples (stratified by
+    /// first label, drawn with the seed) to measure validation loss and
+    /// accuracy after every epoch; ignored when a validation set is given.
+    #[serde(default)]
+    pub valid_split: Option<f32>,
+    /// Stop when the validation loss has not improved for this many epochs,
+    /// and keep the weights of the best epoch. Needs validation data.
+    #[serde(default)]
+    pub early_stopping: Option<usize>,
 }
 
 impl TrainConfig {
@@ -206,6 +215,8 @@ impl TrainConfig {
             seed: 1,
             stop_when_error_rises_every: None,
             threshold: 0.0,
+            valid_split: None,
+            early_stopping: None,
         }
     }
 
@@ -249,6 +260,8 @@ impl TrainConfig {
             seed: 1,
             stop_when_error_rises_every: None,
             threshold: 0.0,
+            valid_split: None,
+            early_stopping: None,
         }
     }
 
@@ -294,6 +307,8 @@ impl TrainConfig {
             seed: 1,
             stop_when_error_rises_every: Some(10_000),
             threshold: 0.2,
+            valid_split: None,
+            early_stopping: None,
         }
     }
 
@@ -337,6 +352,14 @@ impl TrainConfig {
         }
         if self.min_count == 0 {
             return bad("min-count must be at least 1, got 0".into());
+        }
+        if let Some(f) = self.valid_split {
+            if !(f > 0.0 && f <= 0.5) {
+                return bad(format!("valid-split must be in (0, 0.5], got {f}"));
+            }
+        }
+        if self.early_stopping == Some(0) {
+            return bad("early-stopping patience must be at least 1 epoch, got 0".into());
         }
         if self.stop_when_error_rises_every == Some(0) {
             return bad("the error-rise check interval must be at least 1 epoch".into());
@@ -404,6 +427,10 @@ pub struct EpochStats {
     pub learning_rate: f32,
     /// Examples per second in this epoch.
     pub examples_per_second: f64,
+    /// Mean loss on the validation examples after this epoch, if any.
+    pub valid_loss: Option<f64>,
+    /// Accuracy (top label is a gold label) on the validation examples, if any.
+    pub valid_accuracy: Option<f64>,
 }
 
 /// Training data after tokenization: feature ids and gold label ids per
@@ -428,12 +455,79 @@ impl Prepared {
 }
 
 /// Trains a classifier on `examples`, calling `observer` with progress.
+/// With `config.valid_split`, part of `examples` is held out for validation.
 pub fn train(
     config: &TrainConfig,
     examples: &[Example],
     observer: &mut dyn FnMut(&TrainEvent),
 ) -> Result<Classifier> {
+    train_validated(config, examples, None, observer)
+}
+
+/// [`train`] with an explicit validation set (labels unseen in training
+/// are ignored there; examples left without a known label are skipped).
+pub fn train_validated(
+    config: &TrainConfig,
+    examples: &[Example],
+    valid: Option<&[Example]>,
+    observer: &mut dyn FnMut(&TrainEvent),
+) -> Result<Classifier> {
     config.validate()?;
+    let (train_set, valid_set): (Vec<&Example>, Vec<&Example>) = match (valid, config.valid_split) {
+        (Some(v), _) => (examples.iter().collect(), v.iter().collect()),
+        (None, Some(fraction)) => stratified_split(examples, fraction, config.seed),
+        (None, None) => (examples.iter().collect(), Vec::new()),
+    };
+    if config.early_stopping.is_some() && valid_set.is_empty() {
+        return Err(Error::InvalidConfig(
+            "early stopping needs validation data: give --valid FILE or --valid-split F".into(),
+        ));
+    }
+    train_on(config, &train_set, &valid_set, observer)
+}
+
+/// Splits `examples` into (training, validation): within each first label,
+/// a seeded shuffle, then `round(fraction × n)` go to validation, leaving
+/// at least one for training.
+fn stratified_split(
+    examples: &[Example],
+    fraction: f32,
+    seed: u64,
+) -> (Vec<&Example>, Vec<&Example>) {
+    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, e) in examples.iter().enumerate() {
+        groups
+            .entry(e.labels.first().map_or("", String::as_str))
+            .or_default()
+            .push(i);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7661_6c69_6421);
+    let mut in_valid = vec![false; examples.len()];
+    for members in groups.values_mut() {
+        members.shuffle(&mut rng);
+        let take =
+            ((members.len() as f64 * fraction as f64).round() as usize).min(members.len() - 1);
+        for &i in &members[..take] {
+            in_valid[i] = true;
+        }
+    }
+    let (mut train, mut valid) = (Vec::new(), Vec::new());
+    for (e, &v) in examples.iter().zip(&in_valid) {
+        if v {
+            valid.push(e);
+        } else {
+            train.push(e);
+        }
+    }
+    (train, valid)
+}
+
+fn train_on(
+    config: &TrainConfig,
+    examples: &[&Example],
+    valid: &[&Example],
+    observer: &mut dyn FnMut(&TrainEvent),
+) -> Result<Classifier> {
     if examples.is_empty() {
         return Err(Error::InvalidConfig(
             "there are no training examples".into(),
@@ -490,6 +584,29 @@ pub fn train(
         data.gold_offsets.push(data.gold.len());
     }
     drop(tokens);
+    let mut valid_data = Prepared {
+        ids: Vec::new(),
+        id_offsets: vec![0],
+        gold: Vec::new(),
+        gold_offsets: vec![0],
+    };
+    let mut valid_tokens = Vec::new();
+    for example in valid {
+        let gold: Vec<usize> = example
+            .labels
+            .iter()
+            .filter_map(|l| labels.id(l).map(|id| id as usize))
+            .collect();
+        if gold.is_empty() {
+            continue;
+        }
+        pipeline.tokenize_into(&example.text, &mut valid_tokens);
+        featurizer.extract(&vocab, &valid_tokens, &mut scratch);
+        valid_data.ids.extend_from_slice(&scratch);
+        valid_data.id_offsets.push(valid_data.ids.len());
+        valid_data.gold.extend(gold);
+        valid_data.gold_offsets.push(valid_data.gold.len());
+    }
 
     let network_config = NetworkConfig {
         input_rows: featurizer.input_rows(),
@@ -511,7 +628,7 @@ pub fn train(
         parameters,
     });
 
-    run_epochs(config, &data, &mut network, &mut rng, observer)?;
+    run_epochs(config, &data, &valid_data, &mut network, &mut rng, observer)?;
     Ok(Classifier::new(
         pipeline,
         vocab,
@@ -526,6 +643,7 @@ pub fn train(
 fn run_epochs(
     config: &TrainConfig,
     data: &Prepared,
+    valid: &Prepared,
     network: &mut Network,
     rng: &mut ChaCha8Rng,
     observer: &mut dyn FnMut(&TrainEvent),
@@ -545,6 +663,10 @@ fn run_epochs(
     let n_labels = network.config().n_labels;
     let mut learning_rate = config.learning_rate;
     let dropout = config.dropout;
+    // Early stopping: the best validation loss so far, the weights that
+    // reached it, and how many epochs ago that was.
+    let mut best: Option<(f64, Network)> = None;
+    let mut epochs_since_best = 0;
 
     for epoch in 1..=config.epochs {
         let started = Instant::now();
@@ -605,8 +727,35 @@ fn run_epochs(
             } else {
                 f64::INFINITY
             },
+            valid_loss: None,
+            valid_accuracy: None,
         };
+        let mut stats = stats;
+        if valid.len() != 0 {
+            let (loss, accuracy) = evaluate(network, valid, &mut workspace);
+            stats.valid_loss = Some(loss);
+            stats.valid_accuracy = Some(accuracy);
+        }
         observer(&TrainEvent::Epoch(stats.clone()));
+        if let (Some(patience), Some(loss)) = (config.early_stopping, stats.valid_loss) {
+            if best.as_ref().is_none_or(|(b, _)| loss < *b) {
+                best = Some((loss, network.clone()));
+                epochs_since_best = 0;
+            } else {
+                epochs_since_best += 1;
+                if epochs_since_best >= patience {
+                    let best_loss = best.as_ref().map_or(f64::NAN, |(b, _)| *b);
+                    observer(&TrainEvent::StoppedEarly {
+                        epoch,
+                        reason: format!(
+                            "validation loss has not improved for {patience} epochs; keeping epoch {} (validation loss {best_loss:.6})",
+                            epoch - patience
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
         if let Some(every) = config.stop_when_error_rises_every {
             if epoch % every == 0 {
                 if stats.mean_abs_error > last_reported_error {
@@ -622,6 +771,9 @@ fn run_epochs(
                 last_reported_error = stats.mean_abs_error;
             }
         }
+    }
+    if let Some((_, best_network)) = best {
+        *network = best_network;
     }
     if let Some(bad) = network.embedding.as_slice().iter().find(|v| !v.is_finite()) {
         return Err(Error::Diverged {
@@ -652,6 +804,21 @@ fn inverse_document_frequencies(data: &Prepared, rows: usize) -> Vec<f32> {
     df.iter()
         .map(|&d| (((1.0 + n) / (1.0 + d as f64)).ln() + 1.0) as f32)
         .collect()
+}
+
+/// Mean loss and accuracy of `network` on `data` (no dropout).
+fn evaluate(network: &Network, data: &Prepared, workspace: &mut Workspace) -> (f64, f64) {
+    let (mut loss, mut correct) = (0.0, 0usize);
+    for i in 0..data.len() {
+        let (ids, gold) = (data.features(i), data.gold(i));
+        network.forward_eval(ids, workspace);
+        loss += network.loss(workspace, gold);
+        if gold.contains(&argmax(workspace.probabilities())) {
+            correct += 1;
+        }
+    }
+    let n = data.len().max(1) as f64;
+    (loss / n, correct as f64 / n)
 }
 
 /// Index of the largest value (the first one on ties).

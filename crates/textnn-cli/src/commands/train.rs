@@ -23,6 +23,9 @@ pub struct TrainArgs {
     /// Starting settings: default, fasttext or blog.
     #[arg(long, default_value = "default")]
     pub preset: String,
+    /// Validation data (same format options as INPUT): loss and accuracy after every epoch.
+    #[arg(long, value_name = "FILE")]
+    pub valid: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
     #[command(flatten)]
@@ -113,6 +116,12 @@ pub struct ModelArgs {
     /// Random seed [default: 1].
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Hold out this fraction of INPUT (stratified, seeded) as validation data [default: none].
+    #[arg(long, value_name = "FRACTION")]
+    pub valid_split: Option<f32>,
+    /// Stop when validation loss has not improved for this many epochs; keep the best epoch's weights [default: off].
+    #[arg(long, value_name = "PATIENCE")]
+    pub early_stopping: Option<usize>,
     /// Default probability threshold stored with the model.
     #[arg(long, value_parser = args::parse_threshold)]
     pub threshold: Option<f32>,
@@ -171,6 +180,12 @@ impl ModelArgs {
             c.optimizer.clip_grad = self.clip_grad;
         }
         set!(c.seed, self.seed);
+        if self.valid_split.is_some() {
+            c.valid_split = self.valid_split;
+        }
+        if self.early_stopping.is_some() {
+            c.early_stopping = self.early_stopping;
+        }
         set!(c.threshold, self.threshold);
         c
     }
@@ -188,13 +203,18 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             args.input.display()
         );
     }
+    let valid = match &args.valid {
+        Some(path) => Some(textnn::data::read_file(path, &args.read.options(true))?),
+        None => None,
+    };
     let print_every = print_interval(&config);
     let started = std::time::Instant::now();
-    let model = textnn::train(&config, &examples, &mut |event| {
-        if !quiet {
-            report(event, print_every);
-        }
-    })?;
+    let model =
+        textnn::train::train_validated(&config, &examples, valid.as_deref(), &mut |event| {
+            if !quiet {
+                report(event, print_every);
+            }
+        })?;
     let bytes = model.to_bytes();
     textnn::format::write_atomically(&args.output, &bytes)
         .with_context(|| "saving the model".to_string())?;
@@ -234,9 +254,13 @@ pub fn report(event: &TrainEvent, every: usize) {
             "{examples} examples, {words} words, {labels} labels; {input_rows} input rows, {parameters} weights"
         ),
         TrainEvent::Epoch(s) => {
-            if s.epoch % every == 0 || s.epoch == s.epochs {
+            if s.epoch % every == 0 || s.epoch == s.epochs || s.valid_loss.is_some() {
+                let valid = match (s.valid_loss, s.valid_accuracy) {
+                    (Some(l), Some(a)) => format!("  valid loss {l:.6}  valid accuracy {a:.4}"),
+                    _ => String::new(),
+                };
                 eprintln!(
-                    "epoch {:>w$}/{}  loss {:.6}  mean |t - p| {:.6}  training error rate {:.4}  lr {:.6}  {:.0} examples/s",
+                    "epoch {:>w$}/{}  loss {:.6}  mean |t - p| {:.6}  training error rate {:.4}  lr {:.6}  {:.0} examples/s{valid}",
                     s.epoch,
                     s.epochs,
                     s.mean_loss,
