@@ -157,9 +157,10 @@ fn train_help_shows_the_preset_table() {
 }
 
 /// Every option of `train`, as `--name`.
-const TRAIN_OPTIONS: [&str; 37] = [
+const TRAIN_OPTIONS: [&str; 38] = [
     "--output",
     "--preset",
+    "--log",
     "--valid",
     "--valid-split",
     "--early-stopping",
@@ -376,4 +377,49 @@ fn stem_and_char_ngrams_options_reach_the_model() {
     assert_option_reaches_the_model("--stem none", stem, &json!(null));
     assert_option_reaches_the_model("--char-ngrams 2-4", char_ngrams, &json!([2, 4]));
     assert_option_reaches_the_model("--char-ngrams none", char_ngrams, &json!(null));
+}
+
+#[test]
+fn training_log_has_one_record_per_epoch_with_validation_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("train.jsonl");
+    let log_arg = log.to_str().unwrap();
+    let trained = train(
+        &data("train.txt"),
+        &["--epochs", "6", "--valid-split", "0.3", "--log", log_arg],
+    );
+    assert!(trained.model.is_file());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let records: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 6, "{text}");
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r["epoch"], i + 1);
+        let (loss, accuracy) = (
+            r["valid_loss"].as_f64().unwrap(),
+            r["valid_accuracy"].as_f64().unwrap(),
+        );
+        assert!(loss.is_finite() && (0.0..=1.0).contains(&accuracy), "{r}");
+        let error_rate = r["valid_error_rate"].as_f64().unwrap();
+        assert!((error_rate - (1.0 - accuracy)).abs() < 1e-12);
+        assert!(r["train_loss"].as_f64().unwrap().is_finite());
+    }
+}
+
+#[test]
+fn early_stopping_without_validation_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m");
+    let output = run([
+        "train",
+        data("train.txt").to_str().unwrap(),
+        "-o",
+        model.to_str().unwrap(),
+        "--early-stopping",
+        "2",
+    ]);
+    failure(&output, 1, &["early stopping needs validation data"]);
+    assert!(!model.exists());
 }

@@ -401,6 +401,22 @@ pub enum TrainEvent {
     },
     /// One epoch finished.
     Epoch(EpochStats),
+    /// Part of an epoch is done (sent about every 1% of a large epoch, for
+    /// progress bars).
+    Progress {
+        /// 1-based epoch in progress.
+        epoch: usize,
+        /// Planned number of epochs.
+        epochs: usize,
+        /// Examples done in this epoch.
+        done: usize,
+        /// Examples in an epoch.
+        total: usize,
+        /// Mean loss over the examples done so far in this epoch.
+        mean_loss: f64,
+        /// Current learning rate.
+        learning_rate: f32,
+    },
     /// Training stopped before the last epoch.
     StoppedEarly {
         /// The last epoch run.
@@ -667,9 +683,12 @@ fn run_epochs(
     // reached it, and how many epochs ago that was.
     let mut best: Option<(f64, Network)> = None;
     let mut epochs_since_best = 0;
+    // Progress events: about 100 per epoch, none for small epochs.
+    let progress_every = (n / 100).max(1_000);
 
     for epoch in 1..=config.epochs {
         let started = Instant::now();
+        let (mut done_in_epoch, mut next_progress) = (0usize, progress_every);
         order.shuffle(rng);
         let (mut loss_sum, mut abs_error_sum, mut wrong) = (0.0_f64, 0.0_f64, 0usize);
         for batch in order.chunks(batch_size) {
@@ -706,6 +725,7 @@ fn run_epochs(
                 network.backward(ids, gold, &mut workspace, &mut grads, scale);
             }
             seen += batch.len();
+            done_in_epoch += batch.len();
             learning_rate = match config.schedule {
                 Schedule::Linear => {
                     config.learning_rate * (1.0 - seen as f64 / total).max(0.0) as f32
@@ -713,6 +733,17 @@ fn run_epochs(
                 Schedule::Constant => config.learning_rate,
             };
             optimizer.step(network, &mut grads, learning_rate);
+            if done_in_epoch >= next_progress && done_in_epoch < n {
+                next_progress = done_in_epoch + progress_every;
+                observer(&TrainEvent::Progress {
+                    epoch,
+                    epochs: config.epochs,
+                    done: done_in_epoch,
+                    total: n,
+                    mean_loss: loss_sum / done_in_epoch as f64,
+                    learning_rate,
+                });
+            }
         }
         let elapsed = started.elapsed().as_secs_f64();
         let stats = EpochStats {

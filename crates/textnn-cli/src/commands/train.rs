@@ -23,6 +23,9 @@ pub struct TrainArgs {
     /// Starting settings: default, fasttext or blog.
     #[arg(long, default_value = "default")]
     pub preset: String,
+    /// Write one JSON record per epoch (losses, error rates, learning rate, validation figures) to this file.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub log: Option<PathBuf>,
     /// Validation data (same format options as INPUT): loss and accuracy after every epoch.
     #[arg(long, value_name = "FILE")]
     pub valid: Option<PathBuf>,
@@ -194,6 +197,9 @@ impl ModelArgs {
 pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     let config = args.model.apply(TrainConfig::preset(&args.preset)?);
     config.validate()?;
+    if config.early_stopping.is_some() && args.valid.is_none() && config.valid_split.is_none() {
+        anyhow::bail!("early stopping needs validation data: give --valid FILE or --valid-split F");
+    }
     let examples = textnn::data::read_file(&args.input, &args.read.options(true))?;
     let quiet = args.quiet;
     if !quiet {
@@ -209,12 +215,25 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     };
     let print_every = print_interval(&config);
     let started = std::time::Instant::now();
+    let mut log = match &args.log {
+        Some(path) => Some(TrainingLog::create(path)?),
+        None => None,
+    };
+    let mut log_error = None;
     let model =
         textnn::train::train_validated(&config, &examples, valid.as_deref(), &mut |event| {
             if !quiet {
                 report(event, print_every);
             }
+            if let (Some(log), TrainEvent::Epoch(stats)) = (log.as_mut(), event) {
+                if let Err(e) = log.record(stats, started.elapsed().as_secs_f64()) {
+                    log_error.get_or_insert(e);
+                }
+            }
         })?;
+    if let Some(e) = log_error {
+        return Err(e.context("writing the training log"));
+    }
     let bytes = model.to_bytes();
     textnn::format::write_atomically(&args.output, &bytes)
         .with_context(|| "saving the model".to_string())?;
@@ -227,6 +246,41 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--log FILE.jsonl`: one JSON object per epoch, flushed as it is written
+/// so an interrupted run keeps every finished epoch.
+struct TrainingLog {
+    file: std::io::BufWriter<std::fs::File>,
+}
+
+impl TrainingLog {
+    fn create(path: &std::path::Path) -> anyhow::Result<Self> {
+        let file = std::fs::File::create(path).map_err(|e| textnn::Error::io(path, e))?;
+        Ok(TrainingLog {
+            file: std::io::BufWriter::new(file),
+        })
+    }
+
+    fn record(&mut self, s: &textnn::train::EpochStats, seconds: f64) -> anyhow::Result<()> {
+        use std::io::Write;
+        let record = serde_json::json!({
+            "epoch": s.epoch,
+            "epochs": s.epochs,
+            "seconds": seconds,
+            "train_loss": s.mean_loss,
+            "train_error_rate": s.error_rate,
+            "train_mean_abs_error": s.mean_abs_error,
+            "learning_rate": s.learning_rate,
+            "valid_loss": s.valid_loss,
+            "valid_accuracy": s.valid_accuracy,
+            "valid_error_rate": s.valid_accuracy.map(|a| 1.0 - a),
+            "examples_per_second": s.examples_per_second,
+        });
+        writeln!(self.file, "{record}")?;
+        self.file.flush()?;
+        Ok(())
+    }
 }
 
 /// Epochs between progress lines: every epoch up to 100 epochs, else a
@@ -275,5 +329,7 @@ pub fn report(event: &TrainEvent, every: usize) {
         TrainEvent::StoppedEarly { epoch, reason } => {
             eprintln!("stopped after epoch {epoch}: {reason}")
         }
+        // Plain output prints whole epochs only.
+        TrainEvent::Progress { .. } => {}
     }
 }
