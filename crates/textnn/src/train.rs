@@ -459,6 +459,20 @@ struct Prepared {
 }
 
 impl Prepared {
+    fn new() -> Self {
+        Prepared {
+            ids: Vec::new(),
+            id_offsets: vec![0],
+            gold: Vec::new(),
+            gold_offsets: vec![0],
+        }
+    }
+    fn push(&mut self, ids: &[u32], gold: &[usize]) {
+        self.ids.extend_from_slice(ids);
+        self.id_offsets.push(self.ids.len());
+        self.gold.extend_from_slice(gold);
+        self.gold_offsets.push(self.gold.len());
+    }
     fn len(&self) -> usize {
         self.id_offsets.len() - 1
     }
@@ -577,51 +591,25 @@ fn train_on(
         1,
     );
     let featurizer = Featurizer::new(config.features.clone(), vocab.len());
-    let mut data = Prepared {
-        ids: Vec::new(),
-        id_offsets: vec![0],
-        gold: Vec::new(),
-        gold_offsets: vec![0],
-    };
+    let mut data = Prepared::new();
     let mut scratch = Vec::new();
+    let mut gold = Vec::new();
     for (example, toks) in examples.iter().zip(&tokens) {
         featurizer.extract(&vocab, toks, &mut scratch);
-        data.ids.extend_from_slice(&scratch);
-        data.id_offsets.push(data.ids.len());
-        for label in &example.labels {
-            // Every training label is in the dictionary built just above.
-            if let Some(id) = labels.id(label) {
-                let id = id as usize;
-                if !data.gold[*data.gold_offsets.last().unwrap_or(&0)..].contains(&id) {
-                    data.gold.push(id);
-                }
-            }
-        }
-        data.gold_offsets.push(data.gold.len());
+        known_labels(&labels, &example.labels, &mut gold);
+        data.push(&scratch, &gold);
     }
     drop(tokens);
-    let mut valid_data = Prepared {
-        ids: Vec::new(),
-        id_offsets: vec![0],
-        gold: Vec::new(),
-        gold_offsets: vec![0],
-    };
+    let mut valid_data = Prepared::new();
     let mut valid_tokens = Vec::new();
     for example in valid {
-        let gold: Vec<usize> = example
-            .labels
-            .iter()
-            .filter_map(|l| labels.id(l).map(|id| id as usize))
-            .collect();
+        known_labels(&labels, &example.labels, &mut gold);
         if gold.is_empty() {
             continue;
         }
         pipeline.tokenize_into(&example.text, &mut valid_tokens);
         featurizer.extract(&vocab, &valid_tokens, &mut scratch);
-        valid_data.ids.extend_from_slice(&scratch);
-        valid_data.id_offsets.push(valid_data.ids.len());
-        valid_data.gold.extend(gold);
-        valid_data.gold_offsets.push(valid_data.gold.len());
+        valid_data.push(&scratch, &gold);
     }
 
     let network_config = NetworkConfig {
@@ -835,6 +823,17 @@ fn inverse_document_frequencies(data: &Prepared, rows: usize) -> Vec<f32> {
     df.iter()
         .map(|&d| (((1.0 + n) / (1.0 + d as f64)).ln() + 1.0) as f32)
         .collect()
+}
+
+/// Clears `out`, then pushes the ids of the `names` that `labels` knows,
+/// each once, in order.
+fn known_labels(labels: &Dictionary, names: &[String], out: &mut Vec<usize>) {
+    out.clear();
+    for id in names.iter().filter_map(|n| labels.id(n)) {
+        if !out.contains(&(id as usize)) {
+            out.push(id as usize);
+        }
+    }
 }
 
 /// Mean loss and accuracy of `network` on `data` (no dropout).
