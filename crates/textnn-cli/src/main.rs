@@ -29,6 +29,8 @@ enum Command {
     Test(commands::test::TestArgs),
     /// Print the top labels of each input line.
     Predict(commands::predict::PredictArgs),
+    /// Classify text over HTTP: Rasa's /model/parse, /v1/classify, health, version and metrics.
+    Serve(commands::serve::ServeArgs),
     /// Describe a model file: format, architecture, sizes, training settings.
     Info(commands::info::InfoArgs),
     /// Prove backpropagation against finite differences for every activation × loss × depth × combine.
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
         Command::Train(a) => commands::train::run(*a),
         Command::Test(a) => commands::test::run(a),
         Command::Predict(a) => commands::predict::run(a),
+        Command::Serve(a) => commands::serve::run(a),
         Command::Info(a) => commands::info::run(a),
         Command::Gradcheck(a) => commands::gradcheck::run(a),
         Command::Demo(a) => commands::demo::run(a),

@@ -4,5 +4,6 @@ pub mod demo;
 pub mod gradcheck;
 pub mod info;
 pub mod predict;
+pub mod serve;
 pub mod test;
 pub mod train;

@@ -220,10 +220,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let mut log_error = None;
+    let reporter = Reporter::new(print_every);
     let model =
         textnn::train::train_validated(&config, &examples, valid.as_deref(), &mut |event| {
             if !quiet {
-                report(event, print_every);
+                reporter.report(event);
             }
             if let (Some(log), TrainEvent::Epoch(stats)) = (log.as_mut(), event) {
                 if let Err(e) = log.record(stats, started.elapsed().as_secs_f64()) {
@@ -231,6 +232,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         })?;
+    reporter.finish();
     if let Some(e) = log_error {
         return Err(e.context("writing the training log"));
     }
@@ -295,41 +297,111 @@ pub fn print_interval(config: &TrainConfig) -> usize {
         })
 }
 
-/// Prints one training event to stderr.
-pub fn report(event: &TrainEvent, every: usize) {
-    match event {
-        TrainEvent::Prepared {
-            examples,
-            words,
-            labels,
-            input_rows,
-            parameters,
-        } => eprintln!(
-            "{examples} examples, {words} words, {labels} labels; {input_rows} input rows, {parameters} weights"
-        ),
-        TrainEvent::Epoch(s) => {
-            if s.epoch % every == 0 || s.epoch == s.epochs || s.valid_loss.is_some() {
-                let valid = match (s.valid_loss, s.valid_accuracy) {
-                    (Some(l), Some(a)) => format!("  valid loss {l:.6}  valid accuracy {a:.4}"),
-                    _ => String::new(),
-                };
-                eprintln!(
-                    "epoch {:>w$}/{}  loss {:.6}  mean |t - p| {:.6}  training error rate {:.4}  lr {:.6}  {:.0} examples/s{valid}",
-                    s.epoch,
-                    s.epochs,
-                    s.mean_loss,
-                    s.mean_abs_error,
-                    s.error_rate,
-                    s.learning_rate,
-                    s.examples_per_second,
-                    w = s.epochs.to_string().len()
-                );
+/// Shows training progress on stderr: a live bar (epoch, %, examples/s,
+/// loss, learning rate, ETA) when stderr is a terminal, plain epoch lines
+/// otherwise (logs, CI, pipes).
+pub struct Reporter {
+    bar: Option<indicatif::ProgressBar>,
+    every: usize,
+}
+
+impl Reporter {
+    /// A reporter printing an epoch line every `every` epochs.
+    pub fn new(every: usize) -> Self {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{prefix} [{bar:30}] {percent:>3}%  {msg}  ETA {eta}",
+                )
+                .expect("the template is valid")
+                .progress_chars("=> "),
+            );
+            bar
+        });
+        Reporter { bar, every }
+    }
+
+    /// Prints a line above the bar (or plainly).
+    fn line(&self, text: String) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    /// Shows one training event.
+    pub fn report(&self, event: &TrainEvent) {
+        match event {
+            TrainEvent::Prepared {
+                examples,
+                words,
+                labels,
+                input_rows,
+                parameters,
+            } => self.line(format!(
+                "{examples} examples, {words} words, {labels} labels; {input_rows} input rows, {parameters} weights"
+            )),
+            TrainEvent::Progress {
+                epoch,
+                epochs,
+                done,
+                total,
+                mean_loss,
+                learning_rate,
+            } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_length((*epochs * *total) as u64);
+                    bar.set_position(((*epoch - 1) * *total + *done) as u64);
+                    bar.set_prefix(format!("epoch {epoch}/{epochs}"));
+                    bar.set_message(format!(
+                        "{:.0} examples/s  loss {mean_loss:.4}  lr {learning_rate:.5}",
+                        bar.per_sec()
+                    ));
+                }
+            }
+            TrainEvent::Epoch(s) => {
+                if let Some(bar) = &self.bar {
+                    bar.set_prefix(format!("epoch {}/{}", s.epoch, s.epochs));
+                    bar.set_message(format!(
+                        "{:.0} examples/s  loss {:.4}  lr {:.5}",
+                        s.examples_per_second, s.mean_loss, s.learning_rate
+                    ));
+                    if bar.length() == Some(0) {
+                        bar.set_length(s.epochs as u64);
+                    }
+                    let length = bar.length().unwrap_or(0);
+                    bar.set_position(length * s.epoch as u64 / s.epochs as u64);
+                }
+                if s.epoch % self.every == 0 || s.epoch == s.epochs || s.valid_loss.is_some() {
+                    let valid = match (s.valid_loss, s.valid_accuracy) {
+                        (Some(l), Some(a)) => format!("  valid loss {l:.6}  valid accuracy {a:.4}"),
+                        _ => String::new(),
+                    };
+                    self.line(format!(
+                        "epoch {:>w$}/{}  loss {:.6}  mean |t - p| {:.6}  training error rate {:.4}  lr {:.6}  {:.0} examples/s{valid}",
+                        s.epoch,
+                        s.epochs,
+                        s.mean_loss,
+                        s.mean_abs_error,
+                        s.error_rate,
+                        s.learning_rate,
+                        s.examples_per_second,
+                        w = s.epochs.to_string().len()
+                    ));
+                }
+            }
+            TrainEvent::StoppedEarly { epoch, reason } => {
+                self.line(format!("stopped after epoch {epoch}: {reason}"))
             }
         }
-        TrainEvent::StoppedEarly { epoch, reason } => {
-            eprintln!("stopped after epoch {epoch}: {reason}")
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
-        // Plain output prints whole epochs only.
-        TrainEvent::Progress { .. } => {}
     }
 }
