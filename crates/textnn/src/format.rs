@@ -73,9 +73,20 @@ pub fn encode(sections: &[Section]) -> Vec<u8> {
     out
 }
 
+/// A section of a decoded file, borrowing its bytes from the file's
+/// buffer (so decoding copies nothing: peak memory stays the file plus
+/// whatever the caller builds from it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SectionRef<'a> {
+    /// Four ASCII bytes naming the section.
+    pub tag: [u8; 4],
+    /// Its contents.
+    pub bytes: &'a [u8],
+}
+
 /// Verifies a model file's bytes and splits them into sections.
 /// `source` names the file in error messages.
-pub fn decode(source: &str, bytes: &[u8]) -> Result<Vec<Section>> {
+pub fn decode<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<SectionRef<'a>>> {
     let bad = |m: String| Error::BadModel {
         path: source.to_string(),
         message: m,
@@ -150,10 +161,7 @@ pub fn decode(source: &str, bytes: &[u8]) -> Result<Vec<Section>> {
             )));
         }
         let (data, tail) = rest.split_at(len as usize);
-        sections.push(Section {
-            tag,
-            bytes: data.to_vec(),
-        });
+        sections.push(SectionRef { tag, bytes: data });
         rest = tail;
     }
     if !rest.is_empty() {
@@ -169,11 +177,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".textnn-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".textnn-").suffix(".tmp");
+    // Temporary files are private (0600) by default; a model is an
+    // ordinary file that a server running as another user may read.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
     tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     // On failure the temporary file is removed when `tmp` is dropped.
@@ -230,7 +243,8 @@ mod tests {
 
     #[test]
     fn round_trip_keeps_every_section() {
-        let sections = decode("m", &sample()).unwrap();
+        let bytes = sample();
+        let sections = decode("m", &bytes).unwrap();
         assert_eq!(sections.len(), 2);
         assert_eq!(&sections[1].tag, b"EMBD");
         assert_eq!(bytes_to_f32s(&sections[1].bytes).unwrap(), vec![1.0, -2.5]);
@@ -289,6 +303,12 @@ mod tests {
         write_atomically(&path, b"second").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644, "{mode:o}");
+        }
     }
 
     #[test]

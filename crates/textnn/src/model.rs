@@ -234,7 +234,7 @@ impl Classifier {
             .next()
             .filter(|s| &s.tag == b"META")
             .ok_or_else(|| bad("the first section is not META".into()))?;
-        let meta: Meta = serde_json::from_slice(&meta_section.bytes)
+        let meta: Meta = serde_json::from_slice(meta_section.bytes)
             .map_err(|e| bad(format!("metadata is not valid: {e}")))?;
         let config = meta.network;
         config
@@ -268,7 +268,7 @@ impl Classifier {
                 .next()
                 .filter(|s| &s.tag == tag)
                 .ok_or_else(|| bad(format!("missing section {}", String::from_utf8_lossy(tag))))?;
-            let values = format::bytes_to_f32s(&section.bytes).ok_or_else(|| {
+            let values = format::bytes_to_f32s(section.bytes).ok_or_else(|| {
                 bad(format!(
                     "section {} is not whole f32s",
                     String::from_utf8_lossy(tag)
