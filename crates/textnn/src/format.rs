@@ -247,7 +247,7 @@ mod tests {
         let sections = decode("m", &bytes).unwrap();
         assert_eq!(sections.len(), 2);
         assert_eq!(&sections[1].tag, b"EMBD");
-        assert_eq!(bytes_to_f32s(&sections[1].bytes).unwrap(), vec![1.0, -2.5]);
+        assert_eq!(bytes_to_f32s(sections[1].bytes).unwrap(), vec![1.0, -2.5]);
     }
 
     #[test]
