@@ -34,6 +34,24 @@ impl ReadArgs {
     }
 }
 
+/// How many labels to return per text, and from what probability.
+#[derive(Args, Debug, Clone)]
+pub struct RankArgs {
+    /// Labels per text (0 = all); `test` scores P@k, R@k and per-label figures on them.
+    #[arg(short, long, default_value_t = 1)]
+    pub k: usize,
+    /// Leave out labels below this probability [default: the model's, 0 unless trained with --preset blog].
+    #[arg(short, long, value_parser = parse_threshold)]
+    pub threshold: Option<f32>,
+}
+
+impl RankArgs {
+    /// The threshold to use with `model`: the option, else the model's own.
+    pub fn threshold_for(&self, model: &textnn::Classifier) -> f32 {
+        self.threshold.unwrap_or(model.settings().threshold)
+    }
+}
+
 /// The value of each setting in each preset, printed under `train --help`
 /// from the presets themselves so the help never drifts from the code.
 pub fn preset_table() -> String {

@@ -5,7 +5,8 @@
 //! `cargo bench -p textnn --bench kernels`
 
 use std::hint::black_box;
-use std::time::Duration;
+
+mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{Rng, SeedableRng};
@@ -52,10 +53,7 @@ fn kernels(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(20);
+    config = common::quick();
     targets = kernels
 }
 criterion_main!(benches);

@@ -6,7 +6,8 @@
 //! `cargo bench -p textnn --bench train_step`
 
 use std::hint::black_box;
-use std::time::Duration;
+
+mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{Rng, SeedableRng};
@@ -60,10 +61,7 @@ fn train_step(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(20);
+    config = common::quick();
     targets = train_step
 }
 criterion_main!(benches);

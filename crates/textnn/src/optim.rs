@@ -259,6 +259,19 @@ mod tests {
     use crate::nn::NetworkConfig;
     use rand::SeedableRng;
 
+    /// The smallest network: one input row of width 1, one output with a
+    /// bias (θ), output weights starting at zero.
+    fn one_bias_network() -> Network {
+        let config = NetworkConfig {
+            input_rows: 1,
+            dim: 1,
+            n_labels: 1,
+            bias: true,
+            ..NetworkConfig::default()
+        };
+        Network::new(config, &mut rand_chacha::ChaCha8Rng::seed_from_u64(0)).unwrap()
+    }
+
     /// Minimises L = ½ (θ - 3)² on the single bias of a 1-label network with
     /// each optimizer; all must get close to 3.
     #[test]
@@ -268,15 +281,7 @@ mod tests {
             OptimizerKind::Momentum,
             OptimizerKind::Adam,
         ] {
-            let config = NetworkConfig {
-                input_rows: 1,
-                dim: 1,
-                n_labels: 1,
-                bias: true,
-                ..NetworkConfig::default()
-            };
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-            let mut net: Network = Network::new(config, &mut rng).unwrap();
+            let mut net = one_bias_network();
             let opt_config = OptimizerConfig {
                 kind,
                 ..OptimizerConfig::default()
@@ -296,15 +301,7 @@ mod tests {
 
     #[test]
     fn clipping_limits_the_step() {
-        let config = NetworkConfig {
-            input_rows: 1,
-            dim: 1,
-            n_labels: 1,
-            bias: true,
-            ..NetworkConfig::default()
-        };
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-        let mut net: Network = Network::new(config, &mut rng).unwrap();
+        let mut net = one_bias_network();
         let opt_config = OptimizerConfig {
             clip_grad: Some(1.0),
             ..OptimizerConfig::default()

@@ -16,12 +16,8 @@ pub struct PredictArgs {
     pub model: PathBuf,
     /// Text to classify, one per line (fastText-style labels in a line are ignored); `-` or nothing reads stdin. A .csv/.tsv/.jsonl/.json file is read as that format.
     pub input: Option<PathBuf>,
-    /// Labels per line (0 = all).
-    #[arg(short, long, default_value_t = 1)]
-    pub k: usize,
-    /// Leave out labels below this probability [default: the model's, 0 unless trained with --preset blog].
-    #[arg(short, long, value_parser = crate::args::parse_threshold)]
-    pub threshold: Option<f32>,
+    #[command(flatten)]
+    pub rank: crate::args::RankArgs,
     /// One JSON object per line: {"labels":[{"label":..,"probability":..},..]}.
     #[arg(long)]
     pub json: bool,
@@ -31,11 +27,11 @@ pub struct PredictArgs {
 
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
     let model = Classifier::load(&args.model)?;
-    let threshold = args.threshold.unwrap_or(model.settings().threshold);
+    let threshold = args.rank.threshold_for(&model);
     let mut scratch = model.scratch();
     let mut out = output::stdout();
     let mut emit = |text: &str, out: &mut dyn Write| -> anyhow::Result<()> {
-        let ranked = model.predict_with(text, args.k, threshold, &mut scratch);
+        let ranked = model.predict_with(text, args.rank.k, threshold, &mut scratch);
         if args.json {
             let labels: Vec<_> = ranked
                 .iter()

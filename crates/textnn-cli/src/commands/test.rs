@@ -16,12 +16,8 @@ pub struct TestArgs {
     pub model: PathBuf,
     /// Labelled test data.
     pub input: PathBuf,
-    /// Predictions per text used for P@k, R@k and per-label figures.
-    #[arg(short, long, default_value_t = 1)]
-    pub k: usize,
-    /// Ignore predictions below this probability [default: the model's, 0 unless trained with --preset blog].
-    #[arg(short, long, value_parser = crate::args::parse_threshold)]
-    pub threshold: Option<f32>,
+    #[command(flatten)]
+    pub rank: crate::args::RankArgs,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -31,9 +27,9 @@ pub struct TestArgs {
 
 pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
     let model = Classifier::load(&args.model)?;
-    let threshold = args.threshold.unwrap_or(model.settings().threshold);
+    let threshold = args.rank.threshold_for(&model);
     let examples = textnn::data::read_file(&args.input, &args.read.options(true))?;
-    let mut evaluator = Evaluator::new(model.labels().names().to_vec(), args.k);
+    let mut evaluator = Evaluator::new(model.labels().names().to_vec(), args.rank.k);
     let mut scratch = model.scratch();
     let (mut gold, mut unseen) = (Vec::new(), Vec::new());
     for example in &examples {
@@ -47,7 +43,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
         }
         // The loss is defined against known labels only.
         let loss = (!gold.is_empty()).then(|| model.loss_with(&example.text, &gold, &mut scratch));
-        let predicted = model.predict_with(&example.text, args.k, threshold, &mut scratch);
+        let predicted = model.predict_with(&example.text, args.rank.k, threshold, &mut scratch);
         evaluator.add(&gold, &unseen, &predicted, loss);
     }
     let report = evaluator.finish();
