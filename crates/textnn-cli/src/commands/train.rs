@@ -119,6 +119,9 @@ pub struct ModelArgs {
     /// Random seed [default: 1].
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Training threads; the same seed and thread count give the same model [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
     /// Hold out this fraction of INPUT (stratified, seeded) as validation data [default: none].
     #[arg(long, value_name = "FRACTION")]
     pub valid_split: Option<f32>,
@@ -183,6 +186,9 @@ impl ModelArgs {
             c.optimizer.clip_grad = self.clip_grad;
         }
         set!(c.seed, self.seed);
+        c.threads = self.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
         if self.valid_split.is_some() {
             c.valid_split = self.valid_split;
         }
@@ -340,8 +346,10 @@ impl Reporter {
                 labels,
                 input_rows,
                 parameters,
+                threads,
             } => self.line(format!(
-                "{examples} examples, {words} words, {labels} labels; {input_rows} input rows, {parameters} weights"
+                "{examples} examples, {words} words, {labels} labels; {input_rows} input rows, {parameters} weights; {threads} thread{}",
+                if *threads == 1 { "" } else { "s" }
             )),
             TrainEvent::Progress {
                 epoch,

@@ -376,51 +376,28 @@ impl<F: Scalar> Network<F> {
     }
 
     /// Computes the weight `x_i` of each feature occurrence in the bag
-    /// `h = Σ_i x_i E[id_i]` into `ws.bag_weights`: the feature weight
-    /// (idf, or 1) times the combine's normalisation.
+    /// `h = Σ_i x_i E[id_i]` into `ws.bag_weights`.
     fn bag_weights(&self, ids: &[u32], ws: &mut Workspace<F>) {
-        let weights = &mut ws.bag_weights;
-        weights.clear();
-        if self.config.idf {
-            weights.extend(ids.iter().map(|&id| self.feature_weights[id as usize]));
-        } else {
-            weights.resize(ids.len(), F::one());
-        }
-        let norm = match self.config.combine {
-            Combine::Sum => return,
-            Combine::Mean => F::c(ids.len().max(1) as f64),
-            Combine::L2 => {
-                // ‖x‖² = Σ_j (c_j w_j)² over distinct features j seen c_j
-                // times: sort a copy of the ids to count repeats.
-                let sorted = &mut ws.sorted_ids;
-                sorted.clear();
-                sorted.extend_from_slice(ids);
-                sorted.sort_unstable();
-                let mut total = F::zero();
-                let mut run = 0;
-                while run < sorted.len() {
-                    let id = sorted[run];
-                    let count = sorted[run..].iter().take_while(|&&x| x == id).count();
-                    let w = if self.config.idf {
-                        self.feature_weights[id as usize]
-                    } else {
-                        F::one()
-                    };
-                    let v = F::c(count as f64) * w;
-                    total = total + v * v;
-                    run += count;
-                }
-                if total > F::zero() {
-                    total.sqrt()
-                } else {
-                    F::one()
-                }
-            }
-        };
-        let inv = F::one() / norm;
-        for w in weights.iter_mut() {
-            *w = *w * inv;
-        }
+        bag_weights(
+            &self.config,
+            &self.feature_weights,
+            ids,
+            &mut ws.bag_weights,
+            &mut ws.sorted_ids,
+        );
+    }
+
+    /// The shape, the frozen feature weights, and the trainable weights
+    /// borrowed mutably, all at once (for trainers that split the work).
+    pub(crate) fn parts_mut(
+        &mut self,
+    ) -> (&NetworkConfig, &[F], &mut Matrix<F>, &mut Vec<Dense<F>>) {
+        (
+            &self.config,
+            &self.feature_weights,
+            &mut self.embedding,
+            &mut self.layers,
+        )
     }
 
     /// Forward pass for the feature ids of one example. Leaves every
@@ -558,6 +535,58 @@ impl<F: Scalar> Network<F> {
         for (&id, &weight) in ids.iter().zip(&ws.bag_weights) {
             grads.add_embedding_row(id, weight * scale, &ws.deltas[0]);
         }
+    }
+}
+
+/// Computes the weight `x_i` of each feature occurrence in the bag
+/// `h = Σ_i x_i E[id_i]` into `weights`: the feature weight (idf, or 1)
+/// times the combine's normalisation. `sorted` is scratch space.
+pub(crate) fn bag_weights<F: Scalar>(
+    config: &NetworkConfig,
+    feature_weights: &[F],
+    ids: &[u32],
+    weights: &mut Vec<F>,
+    sorted: &mut Vec<u32>,
+) {
+    weights.clear();
+    if config.idf {
+        weights.extend(ids.iter().map(|&id| feature_weights[id as usize]));
+    } else {
+        weights.resize(ids.len(), F::one());
+    }
+    let norm = match config.combine {
+        Combine::Sum => return,
+        Combine::Mean => F::c(ids.len().max(1) as f64),
+        Combine::L2 => {
+            // ‖x‖² = Σ_j (c_j w_j)² over distinct features j seen c_j
+            // times: sort a copy of the ids to count repeats.
+            sorted.clear();
+            sorted.extend_from_slice(ids);
+            sorted.sort_unstable();
+            let mut total = F::zero();
+            let mut run = 0;
+            while run < sorted.len() {
+                let id = sorted[run];
+                let count = sorted[run..].iter().take_while(|&&x| x == id).count();
+                let w = if config.idf {
+                    feature_weights[id as usize]
+                } else {
+                    F::one()
+                };
+                let v = F::c(count as f64) * w;
+                total = total + v * v;
+                run += count;
+            }
+            if total > F::zero() {
+                total.sqrt()
+            } else {
+                F::one()
+            }
+        }
+    };
+    let inv = F::one() / norm;
+    for w in weights.iter_mut() {
+        *w = *w * inv;
     }
 }
 

@@ -24,6 +24,10 @@
 //! assert_eq!(model.label_name(top.0), "greet");
 //! ```
 
+mod barrier;
+mod columns;
+mod sliced;
+
 use crate::data::Example;
 use crate::features::{FeatureConfig, Featurizer};
 use crate::model::Classifier;
@@ -33,7 +37,7 @@ use crate::text::{TextConfig, TextPipeline, TokenizerKind};
 use crate::vocab::Dictionary;
 use crate::{Error, Result};
 use rand::seq::SliceRandom;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
@@ -182,6 +186,17 @@ pub struct TrainConfig {
     /// and keep the weights of the best epoch. Needs validation data.
     #[serde(default)]
     pub early_stopping: Option<usize>,
+    /// Training threads. Plain SGD on one example at a time (the default
+    /// and fastText presets) splits every example across the threads by
+    /// embedding columns: the same updates as one thread, bit-identical
+    /// for the same seed and thread count. Other settings train on one
+    /// thread. The model records the number actually used.
+    #[serde(default = "one_thread")]
+    pub threads: usize,
+}
+
+fn one_thread() -> usize {
+    1
 }
 
 impl TrainConfig {
@@ -217,6 +232,7 @@ impl TrainConfig {
             threshold: 0.0,
             valid_split: None,
             early_stopping: None,
+            threads: 1,
         }
     }
 
@@ -262,6 +278,7 @@ impl TrainConfig {
             threshold: 0.0,
             valid_split: None,
             early_stopping: None,
+            threads: 1,
         }
     }
 
@@ -309,6 +326,7 @@ impl TrainConfig {
             threshold: 0.2,
             valid_split: None,
             early_stopping: None,
+            threads: 1,
         }
     }
 
@@ -358,6 +376,9 @@ impl TrainConfig {
                 return bad(format!("valid-split must be in (0, 0.5], got {f}"));
             }
         }
+        if self.threads == 0 {
+            return bad("threads must be at least 1, got 0".into());
+        }
         if self.early_stopping == Some(0) {
             return bad("early-stopping patience must be at least 1 epoch, got 0".into());
         }
@@ -398,6 +419,8 @@ pub enum TrainEvent {
         input_rows: usize,
         /// Total number of weights.
         parameters: usize,
+        /// Threads training will use.
+        threads: usize,
     },
     /// One epoch finished.
     Epoch(EpochStats),
@@ -579,6 +602,10 @@ fn train_on(
         let total: u64 = tokens.iter().map(|t| t.len() as u64).sum();
         config.features.word_ngrams = if total >= threshold { 2 } else { 1 };
     }
+    config.threads = match sliced::supported(&config) {
+        Ok(()) => sliced::effective_threads(config.threads, config.network.dim),
+        Err(_) => 1,
+    };
     let config = &config;
     let vocab = Dictionary::build(
         tokens.iter().flatten().map(String::as_str),
@@ -630,6 +657,7 @@ fn train_on(
         labels: labels.len(),
         input_rows: featurizer.input_rows(),
         parameters,
+        threads: config.threads,
     });
 
     run_epochs(config, &data, &valid_data, &mut network, &mut rng, observer)?;
@@ -673,13 +701,59 @@ fn run_epochs(
     let mut epochs_since_best = 0;
     // Progress events: about 100 per epoch, none for small epochs.
     let progress_every = (n / 100).max(1_000);
+    let use_sliced = sliced::supported(config).is_ok();
+    let mut scheduler =
+        sliced::Scheduler::new(match std::env::var("TEXTNN_EXECUTION").as_deref() {
+            Ok("serial") => sliced::Execution::Serial,
+            Ok("parallel") => sliced::Execution::Parallel,
+            _ => sliced::Execution::Adaptive,
+        });
 
     for epoch in 1..=config.epochs {
         let started = Instant::now();
         let (mut done_in_epoch, mut next_progress) = (0usize, progress_every);
         order.shuffle(rng);
         let (mut loss_sum, mut abs_error_sum, mut wrong) = (0.0_f64, 0.0_f64, 0usize);
-        for batch in order.chunks(batch_size) {
+        if use_sliced {
+            let plan = sliced::EpochPlan {
+                order: &order,
+                data,
+                seen_before: seen,
+                total,
+                config,
+                dropout_seed: rng.gen(),
+                progress_every,
+            };
+            let totals = sliced::run_epoch(
+                network,
+                config.threads,
+                &plan,
+                &mut scheduler,
+                &mut |done, loss, lr| {
+                    observer(&TrainEvent::Progress {
+                        epoch,
+                        epochs: config.epochs,
+                        done,
+                        total: n,
+                        mean_loss: loss / done as f64,
+                        learning_rate: lr,
+                    })
+                },
+            );
+            if let Some(value) = totals.diverged {
+                return Err(Error::Diverged {
+                    epoch,
+                    what: "loss",
+                    value: value as f32,
+                    learning_rate: totals.learning_rate,
+                });
+            }
+            (loss_sum, abs_error_sum, wrong) =
+                (totals.loss_sum, totals.abs_error_sum, totals.wrong);
+            learning_rate = totals.learning_rate;
+            seen += n;
+        }
+        for batch in order.chunks(batch_size).filter(|_| !use_sliced) {
             let scale = match config.reduction {
                 Reduction::Mean => 1.0 / batch.len() as f32,
                 Reduction::Sum => 1.0,
