@@ -157,7 +157,7 @@ fn train_help_shows_the_preset_table() {
 }
 
 /// Every option of `train`, as `--name`.
-const TRAIN_OPTIONS: [&str; 38] = [
+const TRAIN_OPTIONS: [&str; 40] = [
     "--output",
     "--preset",
     "--log",
@@ -168,6 +168,7 @@ const TRAIN_OPTIONS: [&str; 38] = [
     "--label-prefix",
     "--text-column",
     "--label-column",
+    "--lossy",
     "--tokenizer",
     "--lowercase",
     "--stem",
@@ -194,6 +195,7 @@ const TRAIN_OPTIONS: [&str; 38] = [
     "--l2",
     "--clip-grad",
     "--seed",
+    "--threads",
     "--threshold",
     "--quiet",
 ];
@@ -322,6 +324,8 @@ fn option_table() -> Vec<(&'static str, &'static str, Value)> {
         ("--l2 0.5", "/settings/optimizer/l2", json!(0.5)),
         ("--clip-grad 2", "/settings/optimizer/clip_grad", json!(2.0)),
         ("--seed 3", "/settings/seed", json!(3)),
+        ("--threads 2", "/settings/threads", json!(2)),
+        ("--threads 1", "/settings/threads", json!(1)),
         ("--threshold 0.25", "/settings/threshold", json!(0.25)),
         ("--valid-split 0.2", "/settings/valid_split", json!(0.2)),
         ("--preset fasttext", "/preset", json!("fasttext")),

@@ -83,9 +83,10 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
             settings.features.binary,
             settings.min_count
         )?;
-        writeln!(out, "training        {} lr {} ({} schedule), {} epochs, batch {} ({} of gradients), dropout {}, l2 {}, seed {}",
+        writeln!(out, "training        {} lr {} ({} schedule), {} epochs, batch {} ({} of gradients), dropout {}, l2 {}, seed {}, {} thread{}",
             settings.optimizer.kind, settings.learning_rate, settings.schedule, settings.epochs,
-            settings.batch, settings.reduction, settings.dropout, settings.optimizer.l2, settings.seed)?;
+            settings.batch, settings.reduction, settings.dropout, settings.optimizer.l2, settings.seed,
+            settings.threads, if settings.threads == 1 { "" } else { "s" })?;
         writeln!(out, "threshold       {}", settings.threshold)?;
     }
     output::finish(out)?;
