@@ -23,25 +23,45 @@ pub struct Dictionary {
     index: HashMap<String, u32>,
 }
 
-impl Dictionary {
-    /// Counts `items` and keeps those seen at least `min_count` times.
-    pub fn build<'a>(items: impl Iterator<Item = &'a str>, min_count: u64) -> Self {
-        let mut counts: HashMap<&'a str, u64> = HashMap::new();
-        for item in items {
-            *counts.entry(item).or_insert(0) += 1;
+/// Counts names one at a time, so a corpus can be streamed through once
+/// without keeping its tokens; [`Counter::finish`] makes the [`Dictionary`].
+#[derive(Clone, Debug, Default)]
+pub struct Counter {
+    counts: HashMap<String, u64>,
+}
+
+impl Counter {
+    /// Counts one more occurrence of `name`.
+    pub fn add(&mut self, name: &str) {
+        match self.counts.get_mut(name) {
+            Some(count) => *count += 1,
+            None => {
+                self.counts.insert(name.to_string(), 1);
+            }
         }
-        let mut entries: Vec<(&str, u64)> = counts
+    }
+
+    /// The dictionary of the names seen at least `min_count` times, ids by
+    /// decreasing count, then by name.
+    pub fn finish(self, min_count: u64) -> Dictionary {
+        let mut entries: Vec<(String, u64)> = self
+            .counts
             .into_iter()
             .filter(|&(_, c)| c >= min_count)
             .collect();
-        entries.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        Self::from_entries(
-            entries
-                .into_iter()
-                .map(|(name, count)| (name.to_string(), count))
-                .collect(),
-        )
-        .expect("counted names are distinct")
+        entries.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Dictionary::from_entries(entries).expect("counted names are distinct")
+    }
+}
+
+impl Dictionary {
+    /// Counts `items` and keeps those seen at least `min_count` times.
+    pub fn build<'a>(items: impl Iterator<Item = &'a str>, min_count: u64) -> Self {
+        let mut counter = Counter::default();
+        for item in items {
+            counter.add(item);
+        }
+        counter.finish(min_count)
     }
 
     /// Rebuilds a dictionary from stored `(name, count)` pairs, in id order.

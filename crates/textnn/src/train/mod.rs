@@ -592,25 +592,29 @@ fn train_on(
             bad.line
         )));
     }
+    // Two passes over the texts, tokenizing each time, so the corpus's
+    // tokens are never all in memory: count words, then extract features.
     let pipeline = TextPipeline::new(config.text.clone());
-    let tokens: Vec<Vec<String>> = examples
-        .iter()
-        .map(|e| pipeline.tokenize(&e.text))
-        .collect();
+    let mut counter = crate::vocab::Counter::default();
+    let mut tokens = Vec::new();
+    let mut total_tokens = 0u64;
+    for example in examples {
+        pipeline.tokenize_into(&example.text, &mut tokens);
+        total_tokens += tokens.len() as u64;
+        for token in &tokens {
+            counter.add(token);
+        }
+    }
     let mut config = config.clone();
     if let Some(threshold) = config.bigrams_from_tokens {
-        let total: u64 = tokens.iter().map(|t| t.len() as u64).sum();
-        config.features.word_ngrams = if total >= threshold { 2 } else { 1 };
+        config.features.word_ngrams = if total_tokens >= threshold { 2 } else { 1 };
     }
     config.threads = match sliced::supported(&config) {
         Ok(()) => sliced::effective_threads(config.threads, config.network.dim),
         Err(_) => 1,
     };
     let config = &config;
-    let vocab = Dictionary::build(
-        tokens.iter().flatten().map(String::as_str),
-        config.min_count,
-    );
+    let vocab = counter.finish(config.min_count);
     let labels = Dictionary::build(
         examples
             .iter()
@@ -621,21 +625,20 @@ fn train_on(
     let mut data = Prepared::new();
     let mut scratch = Vec::new();
     let mut gold = Vec::new();
-    for (example, toks) in examples.iter().zip(&tokens) {
-        featurizer.extract(&vocab, toks, &mut scratch);
+    for example in examples {
+        pipeline.tokenize_into(&example.text, &mut tokens);
+        featurizer.extract(&vocab, &tokens, &mut scratch);
         known_labels(&labels, &example.labels, &mut gold);
         data.push(&scratch, &gold);
     }
-    drop(tokens);
     let mut valid_data = Prepared::new();
-    let mut valid_tokens = Vec::new();
     for example in valid {
         known_labels(&labels, &example.labels, &mut gold);
         if gold.is_empty() {
             continue;
         }
-        pipeline.tokenize_into(&example.text, &mut valid_tokens);
-        featurizer.extract(&vocab, &valid_tokens, &mut scratch);
+        pipeline.tokenize_into(&example.text, &mut tokens);
+        featurizer.extract(&vocab, &tokens, &mut scratch);
         valid_data.push(&scratch, &gold);
     }
 

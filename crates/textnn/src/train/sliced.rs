@@ -20,6 +20,14 @@
 //! count give bit-identical weights. The cost is one barrier per example
 //! (the shares are double-buffered, so one suffices) and the small
 //! per-example work that every thread repeats (feature weights, softmax).
+//!
+//! Meeting once per example needs every thread on a core at once; on a
+//! busy machine one descheduled thread stalls the others. So the
+//! [`Scheduler`] runs chunks of examples either with one OS thread per
+//! slice or with all slices in turn on the caller's thread, times both now
+//! and then, and keeps the faster. Both give the same bits: the slices,
+//! not the OS threads, decide the arithmetic. `TEXTNN_EXECUTION=serial` or
+//! `parallel` in the environment pins the mode (for benchmarks).
 
 use super::barrier::{PoisonOnPanic, SpinBarrier};
 use super::columns::{split_columns, ColumnSlice};
