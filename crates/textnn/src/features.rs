@@ -124,33 +124,76 @@ impl Featurizer {
     /// when `binary`).
     pub fn extract(&self, vocab: &Dictionary, tokens: &[String], out: &mut Vec<u32>) {
         out.clear();
-        let c = &self.config;
-        for token in tokens {
-            if let Some(id) = vocab.id(token) {
-                out.push(id);
-            }
-        }
-        if c.word_ngrams > 1 {
-            // Each n-gram's hash is rebuilt from its words' hashes rather
-            // than from a buffer of them, so extraction allocates nothing.
-            for i in 0..tokens.len() {
-                let mut h = fnv1a(tokens[i].as_bytes());
-                for next in tokens.iter().skip(i + 1).take(c.word_ngrams - 1) {
-                    h = h
-                        .wrapping_mul(116_049_371)
-                        .wrapping_add(fnv1a(next.as_bytes()));
-                    out.push(self.bucket(h));
-                }
-            }
-        }
-        if let Some((min, max)) = c.char_ngrams {
+        self.push_word_features(
+            tokens.len(),
+            |i| vocab.id(&tokens[i]),
+            |i| fnv1a(tokens[i].as_bytes()),
+            out,
+        );
+        if let Some((min, max)) = self.config.char_ngrams {
             for token in tokens {
                 self.push_char_ngrams(token, min, max, out);
             }
         }
-        if c.binary {
+        if self.config.binary {
             out.sort_unstable();
             out.dedup();
+        }
+    }
+
+    /// [`Featurizer::extract`] for a text already turned into token
+    /// numbers: `word_ids[t]` is token number `t`'s vocabulary id (if any)
+    /// and `word_hashes[t]` its [`word_hash`]. Gives exactly the features
+    /// `extract` gives, without strings or hash-table lookups.
+    ///
+    /// # Panics
+    /// If character n-grams are configured: they need the strings.
+    pub fn extract_numbered(
+        &self,
+        tokens: &[u32],
+        word_ids: &[Option<u32>],
+        word_hashes: &[u64],
+        out: &mut Vec<u32>,
+    ) {
+        assert!(
+            self.config.char_ngrams.is_none(),
+            "character n-grams need the tokens' text"
+        );
+        out.clear();
+        self.push_word_features(
+            tokens.len(),
+            |i| word_ids[tokens[i] as usize],
+            |i| word_hashes[tokens[i] as usize],
+            out,
+        );
+        if self.config.binary {
+            out.sort_unstable();
+            out.dedup();
+        }
+    }
+
+    /// Pushes the vocabulary ids of `n` tokens, then their hashed word
+    /// n-grams; `id(i)` and `hash(i)` describe token `i`.
+    #[inline]
+    fn push_word_features(
+        &self,
+        n: usize,
+        id: impl Fn(usize) -> Option<u32>,
+        hash: impl Fn(usize) -> u64,
+        out: &mut Vec<u32>,
+    ) {
+        out.extend((0..n).filter_map(&id));
+        let word_ngrams = self.config.word_ngrams;
+        if word_ngrams > 1 {
+            // Each n-gram's hash is rebuilt from its words' hashes rather
+            // than from a buffer of them, so extraction allocates nothing.
+            for i in 0..n {
+                let mut h = hash(i);
+                for next in (i + 1..n).take(word_ngrams - 1) {
+                    h = h.wrapping_mul(116_049_371).wrapping_add(hash(next));
+                    out.push(self.bucket(h));
+                }
+            }
         }
     }
 
@@ -201,6 +244,12 @@ impl Featurizer {
     fn bucket(&self, h: u64) -> u32 {
         (self.n_words as u64 + h % self.config.buckets as u64) as u32
     }
+}
+
+/// The hash of one word that its n-grams' hashes are built from.
+#[inline]
+pub fn word_hash(word: &str) -> u64 {
+    fnv1a(word.as_bytes())
 }
 
 /// FNV-1a's 64-bit offset basis.
@@ -337,6 +386,65 @@ mod tests {
         // "<é>": 1-grams "é"; 2-grams "<é", "é>".
         f.extract(&vocab, &tokens("é"), &mut ids);
         assert_eq!(ids.len(), 3);
+    }
+
+    #[test]
+    fn numbered_tokens_give_the_same_features_as_strings() {
+        use crate::vocab::Counter;
+        let words = [
+            "the", "cat", "sat", "on", "mat", "a", "dog", "ran", "é", "日本",
+        ];
+        let texts: Vec<Vec<String>> = (0..60)
+            .map(|t: usize| {
+                (0..(t * 7) % 13)
+                    .map(|i| words[(t * 31 + i * i * 17) % words.len()].to_string())
+                    .collect()
+            })
+            .collect();
+        let mut texts = texts;
+        texts[5].push("rare".into());
+        texts[9].insert(0, "seldom".into());
+        let mut counter = Counter::default();
+        let mut hashes = Vec::new();
+        let numbered: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|tokens| {
+                tokens
+                    .iter()
+                    .map(|w| {
+                        let (id, new) = counter.add(w);
+                        if new {
+                            hashes.push(word_hash(w));
+                        }
+                        id
+                    })
+                    .collect()
+            })
+            .collect();
+        let (vocab, word_ids) = counter.finish_with_ids(3);
+        assert!(vocab.id("rare").is_none() && vocab.id("seldom").is_none());
+        for word_ngrams in 1..=3 {
+            for binary in [false, true] {
+                let f = Featurizer::new(
+                    FeatureConfig {
+                        word_ngrams,
+                        char_ngrams: None,
+                        buckets: 97,
+                        binary,
+                    },
+                    vocab.len(),
+                );
+                let (mut expected, mut actual) = (Vec::new(), Vec::new());
+                for (tokens, numbers) in texts.iter().zip(&numbered) {
+                    f.extract(&vocab, tokens, &mut expected);
+                    f.extract_numbered(numbers, &word_ids, &hashes, &mut actual);
+                    assert_eq!(
+                        actual, expected,
+                        "{tokens:?}, n-grams {word_ngrams}, binary {binary}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

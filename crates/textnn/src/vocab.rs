@@ -12,7 +12,12 @@
 //! assert_eq!(Dictionary::build(["b", "a", "b"].into_iter(), 2).names(), &["b"]);
 //! ```
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+
+// Keys are strings from the training data and lookups come from any text:
+// FxHash is several times faster than SipHash here, and a lookup in a
+// table that is already built cannot be made to degrade by its input.
+type Index = FxHashMap<String, u32>;
 
 /// A table of strings with ids `0..len` and the count each had in training.
 /// Used for the vocabulary (words) and for the labels.
@@ -20,37 +25,71 @@ use std::collections::HashMap;
 pub struct Dictionary {
     names: Vec<String>,
     counts: Vec<u64>,
-    index: HashMap<String, u32>,
+    index: Index,
 }
 
 /// Counts names one at a time, so a corpus can be streamed through once
 /// without keeping its tokens; [`Counter::finish`] makes the [`Dictionary`].
+///
+/// Each distinct name gets a provisional id in order of first sight, which
+/// callers can keep instead of the string and translate to the final id
+/// with the table [`Counter::finish_with_ids`] returns.
 #[derive(Clone, Debug, Default)]
 pub struct Counter {
-    counts: HashMap<String, u64>,
+    index: Index,
+    counts: Vec<u64>,
 }
 
 impl Counter {
-    /// Counts one more occurrence of `name`.
-    pub fn add(&mut self, name: &str) {
-        match self.counts.get_mut(name) {
-            Some(count) => *count += 1,
-            None => {
-                self.counts.insert(name.to_string(), 1);
-            }
+    /// Counts one more occurrence of `name`; returns its provisional id and
+    /// whether this was its first occurrence.
+    pub fn add(&mut self, name: &str) -> (u32, bool) {
+        if let Some(&id) = self.index.get(name) {
+            self.counts[id as usize] += 1;
+            return (id, false);
         }
+        let id = self.counts.len() as u32;
+        self.index.insert(name.to_string(), id);
+        self.counts.push(1);
+        (id, true)
+    }
+
+    /// Distinct names seen so far.
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// Whether nothing was counted.
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
     }
 
     /// The dictionary of the names seen at least `min_count` times, ids by
     /// decreasing count, then by name.
     pub fn finish(self, min_count: u64) -> Dictionary {
-        let mut entries: Vec<(String, u64)> = self
-            .counts
+        self.finish_with_ids(min_count).0
+    }
+
+    /// [`Counter::finish`], plus the final id of each provisional id
+    /// (`None` for names below `min_count`).
+    pub fn finish_with_ids(self, min_count: u64) -> (Dictionary, Vec<Option<u32>>) {
+        let mut entries: Vec<(String, u64, u32)> = self
+            .index
             .into_iter()
-            .filter(|&(_, c)| c >= min_count)
+            .map(|(name, id)| (name, self.counts[id as usize], id))
+            .filter(|&(_, c, _)| c >= min_count)
             .collect();
         entries.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        Dictionary::from_entries(entries).expect("counted names are distinct")
+        let mut final_ids = vec![None; self.counts.len()];
+        for (final_id, (_, _, provisional)) in entries.iter().enumerate() {
+            final_ids[*provisional as usize] = Some(final_id as u32);
+        }
+        let entries = entries
+            .into_iter()
+            .map(|(name, count, _)| (name, count))
+            .collect();
+        let dictionary = Dictionary::from_entries(entries).expect("counted names are distinct");
+        (dictionary, final_ids)
     }
 }
 
@@ -67,7 +106,7 @@ impl Dictionary {
     /// Rebuilds a dictionary from stored `(name, count)` pairs, in id order.
     /// Returns the first duplicate name as the error.
     pub fn from_entries(entries: Vec<(String, u64)>) -> Result<Self, String> {
-        let mut index = HashMap::with_capacity(entries.len());
+        let mut index = Index::with_capacity_and_hasher(entries.len(), Default::default());
         let mut names = Vec::with_capacity(entries.len());
         let mut counts = Vec::with_capacity(entries.len());
         for (i, (name, count)) in entries.into_iter().enumerate() {
@@ -119,6 +158,21 @@ impl Dictionary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provisional_ids_translate_to_final_ids() {
+        let mut counter = Counter::default();
+        let words = ["b", "a", "b", "c", "a", "b"];
+        let provisional: Vec<u32> = words.iter().map(|w| counter.add(w).0).collect();
+        assert_eq!(provisional, [0, 1, 0, 2, 1, 0]);
+        assert_eq!(counter.add("d"), (3, true));
+        let (dictionary, final_ids) = counter.finish_with_ids(2);
+        assert_eq!(dictionary.names(), &["b", "a"]);
+        assert_eq!(final_ids, [Some(0), Some(1), None, None]);
+        for (w, p) in words.iter().zip(provisional) {
+            assert_eq!(dictionary.id(w), final_ids[p as usize]);
+        }
+    }
 
     #[test]
     fn ids_follow_count_then_name() {

@@ -592,19 +592,28 @@ fn train_on(
             bad.line
         )));
     }
-    // Two passes over the texts, tokenizing each time, so the corpus's
-    // tokens are never all in memory: count words, then extract features.
+    // Tokenize once, keeping each token as a number (its provisional
+    // vocabulary id) instead of a string, then extract features from the
+    // numbers. Character n-grams need the text: those tokenize again.
     let pipeline = TextPipeline::new(config.text.clone());
     let mut counter = crate::vocab::Counter::default();
+    let mut word_hashes = Vec::new();
+    let mut numbered = Prepared::new();
     let mut tokens = Vec::new();
-    let mut total_tokens = 0u64;
+    let mut numbers = Vec::new();
     for example in examples {
         pipeline.tokenize_into(&example.text, &mut tokens);
-        total_tokens += tokens.len() as u64;
+        numbers.clear();
         for token in &tokens {
-            counter.add(token);
+            let (number, first_time) = counter.add(token);
+            if first_time {
+                word_hashes.push(crate::features::word_hash(token));
+            }
+            numbers.push(number);
         }
+        numbered.push(&numbers, &[]);
     }
+    let total_tokens = numbered.ids.len() as u64;
     let mut config = config.clone();
     if let Some(threshold) = config.bigrams_from_tokens {
         config.features.word_ngrams = if total_tokens >= threshold { 2 } else { 1 };
@@ -614,7 +623,7 @@ fn train_on(
         Err(_) => 1,
     };
     let config = &config;
-    let vocab = counter.finish(config.min_count);
+    let (vocab, word_ids) = counter.finish_with_ids(config.min_count);
     let labels = Dictionary::build(
         examples
             .iter()
@@ -625,12 +634,22 @@ fn train_on(
     let mut data = Prepared::new();
     let mut scratch = Vec::new();
     let mut gold = Vec::new();
-    for example in examples {
-        pipeline.tokenize_into(&example.text, &mut tokens);
-        featurizer.extract(&vocab, &tokens, &mut scratch);
+    for (i, example) in examples.iter().enumerate() {
+        if config.features.char_ngrams.is_some() {
+            pipeline.tokenize_into(&example.text, &mut tokens);
+            featurizer.extract(&vocab, &tokens, &mut scratch);
+        } else {
+            featurizer.extract_numbered(
+                numbered.features(i),
+                &word_ids,
+                &word_hashes,
+                &mut scratch,
+            );
+        }
         known_labels(&labels, &example.labels, &mut gold);
         data.push(&scratch, &gold);
     }
+    drop(numbered);
     let mut valid_data = Prepared::new();
     for example in valid {
         known_labels(&labels, &example.labels, &mut gold);
