@@ -19,6 +19,9 @@ pub struct ReadArgs {
     /// CSV/TSV column holding the label.
     #[arg(long, default_value = "label")]
     pub label_column: String,
+    /// Replace invalid UTF-8 with U+FFFD (and count the lines) instead of stopping at the first bad byte.
+    #[arg(long)]
+    pub lossy: bool,
 }
 
 impl ReadArgs {
@@ -30,7 +33,29 @@ impl ReadArgs {
             text_column: self.text_column.clone(),
             label_column: self.label_column.clone(),
             require_labels,
+            lossy: self.lossy,
         }
+    }
+
+    /// Reads `path` with these options and warns on stderr about the
+    /// records it skipped or repaired, as `textnn: warning: FILE: skipped 3
+    /// lines: 2 without text (lines 4, 9), 1 without label (line 7)`.
+    pub fn read(
+        &self,
+        path: &std::path::Path,
+        require_labels: bool,
+    ) -> textnn::Result<textnn::data::Dataset> {
+        let dataset = textnn::data::read_dataset(path, &self.options(require_labels))?;
+        warn_about(path, &dataset.report);
+        Ok(dataset)
+    }
+}
+
+/// Prints `report` as a warning about `path` on stderr, unless it is clean.
+/// Warnings are printed even with `--quiet`: they say that data was left out.
+pub fn warn_about(path: &std::path::Path, report: &textnn::data::ReadReport) {
+    if !report.is_clean() {
+        eprintln!("textnn: warning: {}: {report}", path.display());
     }
 }
 

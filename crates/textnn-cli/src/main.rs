@@ -31,6 +31,8 @@ enum Command {
     Predict(commands::predict::PredictArgs),
     /// Classify text over HTTP: Rasa's /model/parse, /v1/classify, health, version and metrics.
     Serve(commands::serve::ServeArgs),
+    /// Explain a prediction (each token's contribution), or trace the chain rule of one training step.
+    Explain(commands::explain::ExplainArgs),
     /// Describe a model file: format, architecture, sizes, training settings.
     Info(commands::info::InfoArgs),
     /// Prove backpropagation against finite differences for every activation × loss × depth × combine.
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         Command::Test(a) => commands::test::run(a),
         Command::Predict(a) => commands::predict::run(a),
         Command::Serve(a) => commands::serve::run(a),
+        Command::Explain(a) => commands::explain::run(a),
         Command::Info(a) => commands::info::run(a),
         Command::Gradcheck(a) => commands::gradcheck::run(a),
         Command::Demo(a) => commands::demo::run(a),

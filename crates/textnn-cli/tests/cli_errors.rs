@@ -49,12 +49,14 @@ fn train_fails(name: &str, bytes: &[u8], pieces: &[&str]) {
     );
 }
 
+/// Lines without a label are skipped and counted (see `cli_data.rs`); a
+/// file with nothing else fails, naming the file and those lines.
 #[test]
 fn training_line_without_a_label_names_file_and_line() {
     train_fails(
         "train.txt",
-        b"__label__a hello there\n\n__label__b good bye\nno label here\n",
-        &["textnn: {FILE}:4: no label"],
+        b"no label\n\nno label here\n",
+        &["textnn: {FILE}: no examples: skipped 2 lines: 2 without label (lines 1, 3)"],
     );
 }
 
@@ -101,8 +103,8 @@ fn csv_record_with_too_few_fields_names_file_and_line() {
 fn jsonl_and_intents_errors_name_file_and_line() {
     train_fails(
         "train.jsonl",
-        b"{\"text\": \"hi\", \"label\": \"a\"}\n{\"text\": \"hello\"}\n",
-        &["textnn: {FILE}:2: no label"],
+        b"{\"text\": \"hi\", \"label\": \"a\"}\n{\"text\": \"hello\", \"label\": true}\n",
+        &["textnn: {FILE}:2: \"label\" must be a string, got a boolean"],
     );
     train_fails(
         "train.jsonl",
@@ -196,7 +198,11 @@ fn failed_training_keeps_the_previous_model() {
         "--buckets",
         "10000",
     ]);
-    failure(&output, 1, &["bad.txt:1: no label"]);
+    failure(
+        &output,
+        1,
+        &["bad.txt: no examples", "without label (line 1)"],
+    );
     assert_eq!(std::fs::read(&trained.model).unwrap(), before);
     assert_eq!(file_names(trained.dir.path()), ["bad.txt", "model.textnn"]);
 }
@@ -267,6 +273,8 @@ fn predict_refuses_structured_input_on_stdin() {
     failure(&output, 1, &["must be a file, not stdin"]);
 }
 
+/// An unlabelled test line is skipped with a warning naming file and
+/// line; the other lines are scored.
 #[test]
 fn test_with_unlabelled_data_names_file_and_line() {
     let trained = train_fasttext();
@@ -276,10 +284,16 @@ fn test_with_unlabelled_data_names_file_and_line() {
         b"__label__music play jazz\nplay more\n",
     );
     let output = run(["test", trained.path(), bad.to_str().unwrap()]);
-    failure(
-        &output,
-        1,
-        &[&format!("textnn: {}:2: no label", bad.display())],
+    let report = success(&output);
+    assert!(report.contains("examples        1"), "{report}");
+    let warning = format!(
+        "textnn: warning: {}: skipped 1 line: 1 without label (line 2)",
+        bad.display()
+    );
+    assert!(
+        common::stderr(&output).contains(&warning),
+        "{}",
+        common::stderr(&output)
     );
 }
 

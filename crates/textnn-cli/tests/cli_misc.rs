@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{assert_golden, data, failure, run, success, train, train_fasttext};
+use common::{assert_golden, data, failure, run, run_with_stdin, success, train, train_fasttext};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -426,4 +426,38 @@ fn early_stopping_without_validation_is_an_error() {
     ]);
     failure(&output, 1, &["early stopping needs validation data"]);
     assert!(!model.exists());
+}
+
+/// `predict --threads N` classifies batches of lines on N threads; the
+/// output is the same, line for line, as on one thread.
+#[test]
+fn predict_output_does_not_depend_on_threads() {
+    let trained = train_fasttext();
+    let lines: String = std::fs::read_to_string(data("test.txt"))
+        .unwrap()
+        .lines()
+        .cycle()
+        .take(700)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let input = trained.dir.path().join("many.txt");
+    std::fs::write(&input, &lines).unwrap();
+    let input = input.to_str().unwrap();
+    for json in [false, true] {
+        let mut args = vec!["predict", trained.path(), input, "-k", "2"];
+        if json {
+            args.push("--json");
+        }
+        let one = success(&run(args.iter().chain(&["--threads", "1"])));
+        let three = success(&run(args.iter().chain(&["--threads", "3"])));
+        assert_eq!(one.lines().count(), 700);
+        assert_eq!(one, three, "json {json}");
+        let piped = success(&run_with_stdin(
+            args.iter()
+                .filter(|a| **a != input)
+                .chain(&["--threads", "2"]),
+            lines.clone(),
+        ));
+        assert_eq!(one, piped, "stdin, json {json}");
+    }
 }

@@ -3,11 +3,13 @@
 //! Text flows one way: [`text`] (normalize, tokenize) → [`vocab`] →
 //! [`features`] → [`nn`] (forward, loss, backward) → [`optim`] → [`format`](mod@format)
 //! (model file) → [`model::Classifier::predict`]. [`train`](mod@train) runs the loop;
-//! [`data`] reads labelled files; [`metrics`] scores predictions.
+//! [`data`] reads labelled files; [`metrics`] scores predictions; [`explain`]
+//! shows why a prediction came out as it did and traces the chain rule.
 #![deny(missing_docs)]
 
 pub mod data;
 pub mod error;
+pub mod explain;
 pub mod features;
 pub mod format;
 pub mod linalg;

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod demo;
+pub mod explain;
 pub mod gradcheck;
 pub mod info;
 pub mod predict;

@@ -3,7 +3,9 @@
 use crate::output;
 use anyhow::Context;
 use clap::Args;
-use std::io::{BufRead, Write};
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use textnn::data::{split_fasttext_line, DataFormat, ReadOptions};
@@ -23,32 +25,32 @@ pub struct PredictArgs {
     pub json: bool,
     #[command(flatten)]
     pub read: crate::args::ReadArgs,
+    /// Threads classifying lines (output keeps the input order) [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
+
+/// Most lines classified together; a batch also ends where the input
+/// read so far ends, so lines typed at a terminal are answered at once.
+const BATCH_LINES: usize = 4096;
 
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
     let model = Classifier::load(&args.model)?;
     let threshold = args.rank.threshold_for(&model);
-    let mut scratch = model.scratch();
-    let mut out = output::stdout();
-    let mut emit = |text: &str, out: &mut dyn Write| -> anyhow::Result<()> {
-        let ranked = model.predict_with(text, args.rank.k, threshold, &mut scratch);
-        if args.json {
-            let labels: Vec<_> = ranked
-                .iter()
-                .map(
-                    |&(id, p)| serde_json::json!({"label": model.label_name(id), "probability": p}),
-                )
-                .collect();
-            writeln!(out, "{}", serde_json::json!({ "labels": labels }))?;
-        } else {
-            let line: Vec<String> = ranked
-                .iter()
-                .map(|&(id, p)| format!("{} {}", model.label_name(id), p))
-                .collect();
-            writeln!(out, "{}", line.join(" "))?;
-        }
-        Ok(())
+    let threads = args
+        .threads
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        })
+        .max(1);
+    let classifier = LineClassifier {
+        model: &model,
+        k: args.rank.k,
+        threshold,
+        json: args.json,
+        label_prefix: None,
     };
+    let mut out = output::stdout();
 
     let path = args.input.filter(|p| p.as_os_str() != "-");
     let format = args
@@ -62,42 +64,163 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
             format: Some(format),
             ..args.read.options(false)
         };
-        for example in textnn::data::read_file(&path, &options)? {
-            emit(&example.text, &mut out)?;
+        let dataset = textnn::data::read_dataset(&path, &options)?;
+        crate::args::warn_about(&path, &dataset.report);
+        for chunk in dataset.examples.chunks(BATCH_LINES) {
+            let texts: Vec<&str> = chunk.iter().map(|e| e.text.as_str()).collect();
+            for line in classifier.classify(&texts, threads) {
+                out.write_all(line.as_bytes())?;
+            }
         }
         output::finish(out)?;
         return Ok(ExitCode::SUCCESS);
     }
 
-    let (reader, source): (Box<dyn BufRead>, String) = match &path {
+    let (input, source): (Box<dyn Read>, String) = match &path {
         Some(p) => (
-            Box::new(std::io::BufReader::new(
-                std::fs::File::open(p).map_err(|e| textnn::Error::io(p, e))?,
-            )),
+            Box::new(std::fs::File::open(p).map_err(|e| textnn::Error::io(p, e))?),
             p.display().to_string(),
         ),
         None => (Box::new(std::io::stdin().lock()), "<stdin>".to_string()),
     };
-    let mut line = Vec::new();
-    let mut reader = reader;
+    let mut reader = BufReader::with_capacity(1 << 18, input);
+    // Lines may carry fastText labels: drop them before classifying.
+    let fasttext_lines = LineClassifier {
+        label_prefix: Some(&args.read.label_prefix),
+        ..classifier
+    };
+    let mut lines: Vec<Vec<u8>> = Vec::new();
     let mut number = 0usize;
     loop {
-        line.clear();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| textnn::Error::io(&source, e))?;
-        if n == 0 {
+        // Gather lines while they are already in the buffer.
+        let mut filled = 0;
+        loop {
+            if filled == lines.len() {
+                lines.push(Vec::new());
+            }
+            let line = &mut lines[filled];
+            line.clear();
+            let n = reader
+                .read_until(b'\n', line)
+                .map_err(|e| textnn::Error::io(&source, e))?;
+            if n == 0 {
+                break;
+            }
+            filled += 1;
+            if filled == BATCH_LINES || reader.buffer().is_empty() {
+                break;
+            }
+        }
+        if filled == 0 {
             break;
         }
-        number += 1;
-        let text = std::str::from_utf8(&line).map_err(|e| textnn::Error::Data {
-            path: source.clone(),
-            line: number,
-            message: format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()),
-        })?;
-        let (_labels, text) = split_fasttext_line(text, &args.read.label_prefix);
-        emit(&text, &mut out)?;
+        let mut texts = Vec::with_capacity(filled);
+        for line in &lines[..filled] {
+            number += 1;
+            let text = match std::str::from_utf8(line) {
+                Ok(text) => Cow::Borrowed(text),
+                // --lossy: replace invalid UTF-8 with U+FFFD, as the file readers do.
+                Err(_) if args.read.lossy => String::from_utf8_lossy(line),
+                Err(e) => {
+                    // Answer the lines before the bad one, then fail.
+                    let refs: Vec<&str> = texts.iter().map(|t: &Cow<str>| t.as_ref()).collect();
+                    for line in fasttext_lines.classify(&refs, threads) {
+                        out.write_all(line.as_bytes())?;
+                    }
+                    out.flush()?;
+                    return Err(textnn::Error::Data {
+                        path: source.clone(),
+                        line: number,
+                        message: format!(
+                            "invalid UTF-8 at byte offset {} of the line (use --lossy to replace invalid bytes with U+FFFD)",
+                            e.valid_up_to()
+                        ),
+                    }
+                    .into());
+                }
+            };
+            texts.push(text);
+        }
+        let refs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+        for line in fasttext_lines.classify(&refs, threads) {
+            out.write_all(line.as_bytes())?;
+        }
+        out.flush()?;
     }
     output::finish(out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Turns texts into output lines.
+struct LineClassifier<'m> {
+    model: &'m Classifier,
+    k: usize,
+    threshold: f32,
+    json: bool,
+    /// When set, fastText labels with this prefix are removed from each text first.
+    label_prefix: Option<&'m str>,
+}
+
+impl LineClassifier<'_> {
+    /// One output line (with its newline) per text, in order, computed on
+    /// up to `threads` threads.
+    fn classify(&self, texts: &[&str], threads: usize) -> Vec<String> {
+        let threads = threads.min(texts.len() / 64).max(1);
+        if threads == 1 {
+            let mut scratch = self.model.scratch();
+            return texts.iter().map(|t| self.line(t, &mut scratch)).collect();
+        }
+        let per_thread = texts.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = texts
+                .chunks(per_thread)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        let mut scratch = self.model.scratch();
+                        chunk
+                            .iter()
+                            .map(|t| self.line(t, &mut scratch))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("prediction threads do not panic"))
+                .collect()
+        })
+    }
+
+    fn line(&self, text: &str, scratch: &mut textnn::model::Scratch) -> String {
+        let model = self.model;
+        let stripped;
+        let text = match self.label_prefix {
+            Some(prefix) => {
+                stripped = split_fasttext_line(text, prefix).1;
+                stripped.as_str()
+            }
+            None => text,
+        };
+        let ranked = model.predict_with(text, self.k, self.threshold, scratch);
+        let mut line = if self.json {
+            let labels: Vec<_> = ranked
+                .iter()
+                .map(
+                    |&(id, p)| serde_json::json!({"label": model.label_name(id), "probability": p}),
+                )
+                .collect();
+            serde_json::json!({ "labels": labels }).to_string()
+        } else {
+            let mut line = String::new();
+            for (i, &(id, p)) in ranked.iter().enumerate() {
+                if i > 0 {
+                    line.push(' ');
+                }
+                let _ = write!(line, "{} {}", model.label_name(id), p);
+            }
+            line
+        };
+        line.push('\n');
+        line
+    }
 }

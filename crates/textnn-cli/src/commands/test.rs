@@ -28,7 +28,7 @@ pub struct TestArgs {
 pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
     let model = Classifier::load(&args.model)?;
     let threshold = args.rank.threshold_for(&model);
-    let examples = textnn::data::read_file(&args.input, &args.read.options(true))?;
+    let examples = args.read.read(&args.input, true)?.examples;
     let mut evaluator = Evaluator::new(model.labels().names().to_vec(), args.rank.k);
     let mut scratch = model.scratch();
     let (mut gold, mut unseen) = (Vec::new(), Vec::new());

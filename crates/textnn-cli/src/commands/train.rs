@@ -33,7 +33,7 @@ pub struct TrainArgs {
     pub read: ReadArgs,
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Print only errors.
+    /// Print only errors and warnings (such as lines skipped in the data).
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -206,7 +206,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     if config.early_stopping.is_some() && args.valid.is_none() && config.valid_split.is_none() {
         anyhow::bail!("early stopping needs validation data: give --valid FILE or --valid-split F");
     }
-    let examples = textnn::data::read_file(&args.input, &args.read.options(true))?;
+    // Skipped lines are reported after training, where the summary is seen.
+    let train_data = textnn::data::read_dataset(&args.input, &args.read.options(true))?;
+    let examples = train_data.examples;
     let quiet = args.quiet;
     if !quiet {
         eprintln!(
@@ -215,9 +217,12 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             args.input.display()
         );
     }
-    let valid = match &args.valid {
-        Some(path) => Some(textnn::data::read_file(path, &args.read.options(true))?),
-        None => None,
+    let (valid, valid_report) = match &args.valid {
+        Some(path) => {
+            let dataset = textnn::data::read_dataset(path, &args.read.options(true))?;
+            (Some(dataset.examples), dataset.report)
+        }
+        None => (None, textnn::data::ReadReport::default()),
     };
     let print_every = print_interval(&config);
     let started = std::time::Instant::now();
@@ -227,7 +232,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     };
     let mut log_error = None;
     let reporter = Reporter::new(print_every);
-    let model =
+    let trained =
         textnn::train::train_validated(&config, &examples, valid.as_deref(), &mut |event| {
             if !quiet {
                 reporter.report(event);
@@ -237,8 +242,26 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
                     log_error.get_or_insert(e);
                 }
             }
-        })?;
+        });
     reporter.finish();
+    args::warn_about(&args.input, &train_data.report);
+    if let Some(path) = &args.valid {
+        args::warn_about(path, &valid_report);
+    }
+    let model = trained?;
+    let unseen = match (&args.valid, &valid) {
+        (Some(path), Some(examples)) => {
+            let unseen = UnseenLabels::count(model.labels(), examples);
+            unseen.warn(path);
+            unseen
+        }
+        _ => UnseenLabels::default(),
+    };
+    if let Some(log) = log.as_mut() {
+        if let Err(e) = log.data_summary(&train_data.report, &valid_report, &unseen) {
+            log_error.get_or_insert(e);
+        }
+    }
     if let Some(e) = log_error {
         return Err(e.context("writing the training log"));
     }
@@ -256,6 +279,73 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Validation examples whose labels the model never saw in training.
+#[derive(Debug, Default)]
+struct UnseenLabels {
+    /// Examples with at least one unseen label.
+    examples: usize,
+    /// Of those, the ones with no known label at all, which training leaves
+    /// out of the validation figures.
+    left_out: usize,
+    /// Each unseen label and how many examples carry it, by name.
+    labels: std::collections::BTreeMap<String, usize>,
+}
+
+impl UnseenLabels {
+    /// Counts the labels of `examples` that `known` lacks.
+    fn count(known: &textnn::vocab::Dictionary, examples: &[textnn::data::Example]) -> Self {
+        let mut unseen = UnseenLabels::default();
+        for example in examples {
+            let mut any_known = false;
+            let mut any_unseen = false;
+            for label in &example.labels {
+                if known.id(label).is_some() {
+                    any_known = true;
+                } else {
+                    any_unseen = true;
+                    *unseen.labels.entry(label.clone()).or_insert(0) += 1;
+                }
+            }
+            if any_unseen {
+                unseen.examples += 1;
+                if !any_known {
+                    unseen.left_out += 1;
+                }
+            }
+        }
+        unseen
+    }
+
+    /// `textnn: warning: FILE: 2 examples have labels unseen in training
+    /// ("x" 1, "y" 1); 1 of them has no known label and is left out of
+    /// validation`, unless there are none.
+    fn warn(&self, path: &std::path::Path) {
+        if self.examples == 0 {
+            return;
+        }
+        let labels: Vec<String> = self
+            .labels
+            .iter()
+            .map(|(label, count)| format!("{label:?} {count}"))
+            .collect();
+        let (noun, verb) = if self.examples == 1 {
+            ("example", "has")
+        } else {
+            ("examples", "have")
+        };
+        eprintln!(
+            "textnn: warning: {}: {} {noun} {verb} labels unseen in training ({}); \
+             {} of them {} no known label and {} left out of validation",
+            path.display(),
+            self.examples,
+            labels.join(", "),
+            self.left_out,
+            if self.left_out == 1 { "has" } else { "have" },
+            if self.left_out == 1 { "is" } else { "are" },
+        );
+    }
+}
+
 /// `--log FILE.jsonl`: one JSON object per epoch, flushed as it is written
 /// so an interrupted run keeps every finished epoch.
 struct TrainingLog {
@@ -268,6 +358,39 @@ impl TrainingLog {
         Ok(TrainingLog {
             file: std::io::BufWriter::new(file),
         })
+    }
+
+    /// After the last epoch, one `{"data": {"train": ..., "valid": ...}}`
+    /// record with the lines skipped or repaired in each file and the
+    /// validation examples with unseen labels; written only when there is
+    /// something to say, so a clean run logs only epochs.
+    fn data_summary(
+        &mut self,
+        train: &textnn::data::ReadReport,
+        valid: &textnn::data::ReadReport,
+        unseen: &UnseenLabels,
+    ) -> anyhow::Result<()> {
+        use std::io::Write;
+        if train.is_clean() && valid.is_clean() && unseen.examples == 0 {
+            return Ok(());
+        }
+        let file = |report: &textnn::data::ReadReport| {
+            serde_json::json!({
+                "skipped": report.skipped(),
+                "without_text": report.without_text.count,
+                "without_label": report.without_label.count,
+                "replaced_utf8": report.replaced_utf8.count,
+                "summary": report.to_string(),
+            })
+        };
+        let mut valid = file(valid);
+        valid["unseen_label_examples"] = unseen.examples.into();
+        valid["unseen_labels"] = serde_json::json!(unseen.labels);
+        valid["left_out"] = unseen.left_out.into();
+        let record = serde_json::json!({ "data": { "train": file(train), "valid": valid } });
+        writeln!(self.file, "{record}")?;
+        self.file.flush()?;
+        Ok(())
     }
 
     fn record(&mut self, s: &textnn::train::EpochStats, seconds: f64) -> anyhow::Result<()> {

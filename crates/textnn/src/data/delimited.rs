@@ -2,17 +2,19 @@
 //!
 //! Columns are found by header name; quoting (`"a, b"`, `""`, newlines in
 //! quotes) follows RFC 4180 for both delimiters, as pandas and Python's
-//! `csv` module do for TSV.
+//! `csv` module do for TSV. A record with an empty text cell, or an empty
+//! label cell when labels are required, is skipped and counted.
 
-use super::{input_error, strip_bom, Example, ReadOptions};
+use super::{input_error, Example, ReadOptions, ReadReport};
 use crate::{Error, Result};
 
 /// Parses a whole CSV (`delimiter` `b','`) or TSV (`b'\t'`) file.
 pub(super) fn parse(
     source: &str,
-    bytes: &[u8],
+    content: &str,
     delimiter: u8,
     options: &ReadOptions,
+    report: &mut ReadReport,
 ) -> Result<Vec<Example>> {
     let text_column = options.text_column.as_str();
     let label_column = options.label_column.as_str();
@@ -21,7 +23,7 @@ pub(super) fn parse(
             "the text column and the label column must differ, both are {text_column:?}"
         )));
     }
-    let bytes = strip_bom(bytes);
+    let bytes = content.as_bytes();
     // The csv crate would read an empty file as an empty header; say what
     // is really wrong instead of "no column".
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -92,11 +94,8 @@ pub(super) fn parse(
         // so both indexes are in range; `get` keeps that a non-panic anyway.
         let text = record.get(text_index).unwrap_or("");
         if text.trim().is_empty() {
-            return Err(Error::data(
-                source,
-                line,
-                format!("empty text in column {text_column:?}"),
-            ));
+            report.without_text.add(line);
+            continue;
         }
         let label = label_index
             .and_then(|index| record.get(index))
@@ -104,11 +103,8 @@ pub(super) fn parse(
             .trim();
         let labels = if label.is_empty() {
             if options.require_labels {
-                return Err(Error::data(
-                    source,
-                    line,
-                    format!("no label in column {label_column:?}"),
-                ));
+                report.without_label.add(line);
+                continue;
             }
             Vec::new()
         } else {
@@ -209,7 +205,7 @@ fn csv_error(
 mod tests {
     use super::super::parse_bytes;
     use super::*;
-    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives};
+    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives, Skips};
     use crate::data::DataFormat;
 
     #[test]
@@ -291,14 +287,27 @@ mod tests {
                 Fails(&["t.csv:3:", "found 3"]),
             ),
             (
-                "empty label",
+                "empty label: skipped",
                 "text,label\nx,a\ny,\n",
-                Fails(&["t.csv:3:", "no label in column \"label\""]),
+                Skips(&[("x", &["a"], 2)], &[], &[3]),
             ),
             (
-                "empty text",
+                "empty text: skipped",
                 "text,label\nx,a\n  ,b\n",
-                Fails(&["t.csv:3:", "empty text in column \"text\""]),
+                Skips(&[("x", &["a"], 2)], &[3], &[]),
+            ),
+            (
+                "skips after embedded newlines name physical lines",
+                "text,label\n\"a\nb\nc\",x\n,y\n\"d\r\ne\",\nf,z\n",
+                Skips(&[("a\nb\nc", &["x"], 2), ("f", &["z"], 8)], &[5], &[6]),
+            ),
+            (
+                "only skipped records",
+                "text,label\n,a\n",
+                Fails(&[
+                    "t.csv: no examples: skipped 1 line: 1 without text (line 2)",
+                    "texts come from column \"text\"",
+                ]),
             ),
             (
                 "header only",
@@ -351,9 +360,9 @@ mod tests {
                 Gives(&[("hello", &[], 2), ("bye", &["b"], 3)]),
             ),
             (
-                "text still required",
-                "id,text\n1,\n",
-                Fails(&["t.csv:2:", "empty text"]),
+                "empty text still skipped",
+                "id,text\n1,\n2,x\n",
+                Skips(&[("x", &[], 3)], &[2], &[]),
             ),
         ];
         check(DataFormat::Csv, "t.csv", cases, &unlabelled());
@@ -392,18 +401,20 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_names_line_and_field() {
+    fn invalid_utf8_names_the_physical_line_and_offset() {
+        // The third record starts on line 3 and spans two lines; the bad
+        // byte is on line 4.
         let error = parse_bytes(
             "t.csv",
-            b"text,label\nok,a\nab\xFF,b\n",
+            b"text,label\nok,a\n\"two\nab\xFF\",b\n",
             DataFormat::Csv,
             &ReadOptions::default(),
         )
         .unwrap_err()
         .to_string();
-        assert!(error.contains("t.csv:3:"), "{error}");
+        assert!(error.contains("t.csv:4:"), "{error}");
         assert!(
-            error.contains("invalid UTF-8 in field 1 at byte offset 2"),
+            error.contains("invalid UTF-8 at byte offset 2 of the line"),
             "{error}"
         );
     }

@@ -1,23 +1,30 @@
 //! fastText's format: `__label__a __label__b some text`, one example a line.
 //!
-//! The file is checked for UTF-8 once, as a whole, and then cut into lines
-//! and words without copying; each example costs one `String` for its text
-//! and one for each label.
+//! The file arrives as checked UTF-8 and is cut into lines and words
+//! without copying; each example costs one `String` for its text and one
+//! for each label, so a line of any length is read in linear time.
 
-use super::{push_unique, strip_bom, Example, ReadOptions};
+use super::{push_unique, Example, ReadOptions, ReadReport};
 use crate::{Error, Result};
 
-/// fastText's word separators, from `Dictionary::readWord` in fastText's
-/// `src/dictionary.cc`: space, tab, newline, carriage return, vertical tab,
-/// form feed and NUL.
-const SEPARATORS: [char; 7] = [' ', '\t', '\n', '\r', '\x0B', '\x0C', '\0'];
+/// Whether `c` separates words: Unicode white space, which holds
+/// fastText's own separators from `Dictionary::readWord` in
+/// `src/dictionary.cc` (space, tab, newline, carriage return, vertical tab,
+/// form feed), plus NUL, which fastText also splits on. fastText stops at
+/// ASCII; no-break and other Unicode spaces (U+00A0, U+2003, U+3000) are
+/// separators here too, because a no-break space pasted after a label
+/// would otherwise glue the next word to the label.
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || c == '\0'
+}
 
 /// Splits one fastText-format line into (labels, text): words starting with
 /// `label_prefix` anywhere in the line are labels (prefix removed, order
 /// kept, repeats dropped), the remaining words joined by single spaces are
-/// the text. Words are separated as in fastText (`' '`, `'\t'`, `'\n'`,
-/// `'\r'`, `'\x0B'`, `'\x0C'`, `'\0'`). A bare prefix yields an empty label,
-/// which the caller may refuse; [`parse_bytes`](super::parse_bytes) does.
+/// the text. Words are separated by Unicode white space and NUL (a superset
+/// of fastText's `' '`, `'\t'`, `'\n'`, `'\r'`, `'\x0B'`, `'\x0C'`,
+/// `'\0'`). A bare prefix yields an empty label, which the caller may
+/// refuse; [`parse_bytes`](super::parse_bytes) does.
 ///
 /// ```
 /// use textnn::data::split_fasttext_line;
@@ -25,6 +32,8 @@ const SEPARATORS: [char; 7] = [' ', '\t', '\n', '\r', '\x0B', '\x0C', '\0'];
 /// let (labels, text) = split_fasttext_line("__label__a  good\tday __label__b __label__a\r", "__label__");
 /// assert_eq!(labels, ["a", "b"]);
 /// assert_eq!(text, "good day");
+/// let (labels, text) = split_fasttext_line("__label__a\u{A0}good\u{3000}day", "__label__");
+/// assert_eq!((labels, text.as_str()), (vec!["a"], "good day"));
 /// ```
 pub fn split_fasttext_line<'a>(line: &'a str, label_prefix: &str) -> (Vec<&'a str>, String) {
     let mut labels = Vec::new();
@@ -36,7 +45,7 @@ pub fn split_fasttext_line<'a>(line: &'a str, label_prefix: &str) -> (Vec<&'a st
 /// [`split_fasttext_line`] into buffers the caller owns, so that parsing a
 /// file reuses one label buffer for all its lines.
 fn split_into<'a>(line: &'a str, label_prefix: &str, labels: &mut Vec<&'a str>, text: &mut String) {
-    for word in line.split(SEPARATORS).filter(|word| !word.is_empty()) {
+    for word in line.split(is_separator).filter(|word| !word.is_empty()) {
         match word.strip_prefix(label_prefix) {
             Some(label) => {
                 if !labels.contains(&label) {
@@ -53,20 +62,25 @@ fn split_into<'a>(line: &'a str, label_prefix: &str, labels: &mut Vec<&'a str>, 
     }
 }
 
-/// Parses a whole fastText file.
-pub(super) fn parse(source: &str, bytes: &[u8], options: &ReadOptions) -> Result<Vec<Example>> {
+/// Parses a whole fastText file. A line of labels only is skipped as
+/// without text, a line without a label (when labels are required) as
+/// without label; both are counted in `report`.
+pub(super) fn parse(
+    source: &str,
+    content: &str,
+    options: &ReadOptions,
+    report: &mut ReadReport,
+) -> Result<Vec<Example>> {
     let prefix = options.label_prefix.as_str();
     // An empty prefix would make every word a label, and one containing a
     // separator could never match a word: both are setting mistakes.
-    if prefix.is_empty() || prefix.contains(SEPARATORS) {
+    if prefix.is_empty() || prefix.contains(is_separator) {
         return Err(Error::InvalidConfig(format!(
             "the label prefix must be non-empty and contain no whitespace, got {prefix:?}"
         )));
     }
-    let bytes = strip_bom(bytes);
-    let content = std::str::from_utf8(bytes).map_err(|e| utf8_error(source, bytes, e))?;
 
-    let line_count = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_count = content.bytes().filter(|&b| b == b'\n').count() + 1;
     let mut examples = Vec::with_capacity(line_count);
     let mut labels: Vec<&str> = Vec::new();
     for (index, line) in content.split('\n').enumerate() {
@@ -85,14 +99,12 @@ pub(super) fn parse(source: &str, bytes: &[u8], options: &ReadOptions) -> Result
             ));
         }
         if text.is_empty() {
-            return Err(Error::data(source, line_number, "labels but no text"));
+            report.without_text.add(line_number);
+            continue;
         }
         if labels.is_empty() && options.require_labels {
-            return Err(Error::data(
-                source,
-                line_number,
-                format!("no label (expected a word starting with {prefix})"),
-            ));
+            report.without_label.add(line_number);
+            continue;
         }
         let mut owned_labels = Vec::with_capacity(labels.len());
         for label in &labels {
@@ -107,31 +119,11 @@ pub(super) fn parse(source: &str, bytes: &[u8], options: &ReadOptions) -> Result
     Ok(examples)
 }
 
-/// Names the line and the byte within it where the UTF-8 check failed;
-/// the byte offset counts from 0 at the start of that line.
-fn utf8_error(source: &str, bytes: &[u8], error: std::str::Utf8Error) -> Error {
-    let position = error.valid_up_to();
-    let before = &bytes[..position];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |newline| newline + 1);
-    Error::data(
-        source,
-        line,
-        format!(
-            "invalid UTF-8 at byte offset {} of the line (save the file as UTF-8)",
-            position - line_start
-        ),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::parse_bytes;
     use super::*;
-    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives};
+    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives, Skips};
     use crate::data::DataFormat;
 
     #[test]
@@ -183,17 +175,27 @@ mod tests {
                 Gives(&[("x__label__b", &["a"], 1)]),
             ),
             (
-                "no label",
+                "no label: skipped",
                 b"__label__a x\nhello there\n",
-                Fails(&[
-                    "t.txt:2:",
-                    "no label (expected a word starting with __label__)",
-                ]),
+                Skips(&[("x", &["a"], 1)], &[], &[2]),
             ),
             (
-                "labels but no text",
+                "labels but no text: skipped",
                 b"__label__a x\n\n__label__a __label__b\n",
-                Fails(&["t.txt:3:", "labels but no text"]),
+                Skips(&[("x", &["a"], 1)], &[3], &[]),
+            ),
+            (
+                "unicode spaces separate words and labels",
+                "__label__a\u{A0}x\u{2003}y\u{3000}z\u{202F}w\n".as_bytes(),
+                Gives(&[("x y z w", &["a"], 1)]),
+            ),
+            (
+                "nothing but skipped lines",
+                b"hello\n__label__a\nthere\n",
+                Fails(&[
+                    "t.txt: no examples: skipped 3 lines: 1 without text (line 2), 2 without label (lines 1, 3)",
+                    "labels from words starting with \"__label__\"",
+                ]),
             ),
             (
                 "empty label",
@@ -203,7 +205,7 @@ mod tests {
             (
                 "invalid utf-8",
                 b"__label__a x\n__label__a ab\xFFc\n",
-                Fails(&["t.txt:2:", "invalid UTF-8 at byte offset 13 of the line"]),
+                Fails(&["t.txt:2:", "invalid UTF-8 at byte offset 13 of the line", "--lossy"]),
             ),
             (
                 "truncated utf-8 at the end",
@@ -231,7 +233,7 @@ mod tests {
             (
                 "labels but no text",
                 b"x\n__label__a\n",
-                Fails(&["t.txt:2:", "labels but no text"]),
+                Skips(&[("x", &[], 1)], &[2], &[]),
             ),
         ];
         check(DataFormat::FastText, "t.txt", cases, &unlabelled());
@@ -252,7 +254,11 @@ mod tests {
             (
                 "error names the prefix",
                 b"buy now\n",
-                Fails(&["t.txt:1:", "no label (expected a word starting with #)"]),
+                Fails(&[
+                    "t.txt: no examples",
+                    "1 without label (line 1)",
+                    "words starting with \"#\"",
+                ]),
             ),
         ];
         check(DataFormat::FastText, "t.txt", cases, &options);
@@ -260,7 +266,7 @@ mod tests {
 
     #[test]
     fn unusable_prefixes_are_refused() {
-        for prefix in ["", "__ label", "a\tb"] {
+        for prefix in ["", "__ label", "a\tb", "a\u{A0}b"] {
             let options = ReadOptions {
                 label_prefix: prefix.to_string(),
                 ..ReadOptions::default()
@@ -279,13 +285,14 @@ mod tests {
 
     #[test]
     fn split_fasttext_line_examples() {
-        let cases: [(&str, &[&str], &str); 6] = [
+        let cases: [(&str, &[&str], &str); 7] = [
             ("__label__a hello", &["a"], "hello"),
             ("hello   world", &[], "hello world"),
             ("", &[], ""),
             ("__label__a __label__b __label__a", &["a", "b"], ""),
             ("__label__ x", &[""], "x"),
             (" x\t__label__y\r\n", &["y"], "x"),
+            ("\u{3000}x\u{A0}__label__y\u{2003}z\0", &["y"], "x z"),
         ];
         for (line, labels, text) in cases {
             assert_eq!(
@@ -336,7 +343,10 @@ mod tests {
                 }
                 Err(error) => {
                     proptest::prop_assert!(words.is_empty(), "{}", error);
-                    proptest::prop_assert!(error.to_string().contains("p.txt:2: labels but no text"));
+                    proptest::prop_assert!(
+                        error.to_string().contains("p.txt: no examples: skipped 1 line: 1 without text (line 2)"),
+                        "{}", error
+                    );
                 }
             }
         }

@@ -4,10 +4,14 @@
 //! serde_json reports positions only for syntax errors, so after parsing,
 //! [`value_lines`] scans the (now known to be valid) bytes once more to find
 //! the line where each array item or pattern starts.
+//!
+//! A value of the wrong type, or a document of the wrong shape, is an
+//! error; a missing or blank sentence, or a missing class or tag when
+//! labels are required, skips the example and counts it.
 
 use serde_json::Value;
 
-use super::{input_error, json, strip_bom, Example, ReadOptions};
+use super::{input_error, json, Example, ReadOptions, ReadReport};
 use crate::{Error, Result};
 
 /// What a file must look like, for shape errors.
@@ -15,15 +19,20 @@ const EXPECTED: &str = "expected a JSON array of {\"class\": ..., \"sentence\": 
                         or an object with an \"intents\" array of {\"tag\": ..., \"patterns\": [...]}";
 
 /// Parses a whole intents file.
-pub(super) fn parse(source: &str, bytes: &[u8], options: &ReadOptions) -> Result<Vec<Example>> {
-    let bytes = strip_bom(bytes);
+pub(super) fn parse(
+    source: &str,
+    content: &str,
+    options: &ReadOptions,
+    report: &mut ReadReport,
+) -> Result<Vec<Example>> {
+    let bytes = content.as_bytes();
     if bytes
         .iter()
         .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
     {
         return Ok(Vec::new());
     }
-    let document: Value = serde_json::from_slice(bytes).map_err(|error| {
+    let document: Value = serde_json::from_str(content).map_err(|error| {
         Error::data(
             source,
             error.line().max(1),
@@ -31,9 +40,11 @@ pub(super) fn parse(source: &str, bytes: &[u8], options: &ReadOptions) -> Result
         )
     })?;
     match document {
-        Value::Array(items) => classic(source, &items, &value_lines(bytes), options),
+        Value::Array(items) => classic(source, &items, &value_lines(bytes), options, report),
         Value::Object(object) => match object.get("intents") {
-            Some(Value::Array(intents)) => chatbot(source, intents, &value_lines(bytes), options),
+            Some(Value::Array(intents)) => {
+                chatbot(source, intents, &value_lines(bytes), options, report)
+            }
             Some(other) => Err(input_error(
                 source,
                 format!("\"intents\" must be an array, got {}", json::kind(other)),
@@ -59,6 +70,7 @@ fn classic(
     items: &[Value],
     lines: &Lines,
     options: &ReadOptions,
+    report: &mut ReadReport,
 ) -> Result<Vec<Example>> {
     let mut examples = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
@@ -74,22 +86,30 @@ fn classic(
         let text = json::text(object.get("sentence"), "sentence").map_err(fail)?;
         let labels = match object.get("class").filter(|value| !value.is_null()) {
             Some(value) => vec![json::label(value, "\"class\"").map_err(fail)?],
-            None if options.require_labels => return Err(fail("missing \"class\"".to_string())),
             None => Vec::new(),
         };
-        examples.push(Example { text, labels, line });
+        match text {
+            None => report.without_text.add(line),
+            Some(_) if labels.is_empty() && options.require_labels => {
+                report.without_label.add(line)
+            }
+            Some(text) => examples.push(Example { text, labels, line }),
+        }
     }
     Ok(examples)
 }
 
 /// The chatbot format: every pattern of an intent is one example labelled
-/// with the intent's tag. A blank pattern is skipped, like a blank line,
-/// since published files use `[""]` for intents without patterns.
+/// with the intent's tag. A blank pattern is skipped without counting, like
+/// a blank line, since published files use `[""]` for intents without
+/// patterns; the patterns of an intent without a tag are skipped and
+/// counted when labels are required.
 fn chatbot(
     source: &str,
     intents: &[Value],
     lines: &Lines,
     options: &ReadOptions,
+    report: &mut ReadReport,
 ) -> Result<Vec<Example>> {
     let mut examples = Vec::new();
     for (index, intent) in intents.iter().enumerate() {
@@ -107,9 +127,9 @@ fn chatbot(
         };
         let labels = match object.get("tag").filter(|value| !value.is_null()) {
             Some(value) => vec![json::label(value, "\"tag\"").map_err(fail)?],
-            None if options.require_labels => return Err(fail("missing \"tag\"".to_string())),
             None => Vec::new(),
         };
+        let without_label = labels.is_empty() && options.require_labels;
         let patterns = match object.get("patterns") {
             Some(Value::Array(patterns)) => patterns,
             None | Some(Value::Null) => {
@@ -128,6 +148,7 @@ fn chatbot(
             let pattern_line = lines.pattern(index, pattern_index).unwrap_or(line);
             match pattern {
                 Value::String(text) if text.trim().is_empty() => {}
+                Value::String(_) if without_label => report.without_label.add(pattern_line),
                 Value::String(text) => examples.push(Example {
                     text: text.clone(),
                     labels: labels.clone(),
@@ -351,7 +372,7 @@ fn decode_key(quoted: &[u8]) -> String {
 mod tests {
     use super::super::parse_bytes;
     use super::*;
-    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives};
+    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives, Skips};
     use crate::data::DataFormat;
 
     /// The blog's file, /work/shared/datasets/blog_intents/blog-intents.json,
@@ -440,13 +461,15 @@ mod tests {
             ("object without intents", "{\"data\": []}", Fails(&["t.json: expected a JSON array", "keys \"data\""])),
             ("intents not an array", "{\"intents\": {}}", Fails(&["t.json: \"intents\" must be an array, got an object"])),
             ("item not an object", "[\n{\"class\": \"a\", \"sentence\": \"x\"},\n[\"a\", \"y\"]]", Fails(&["t.json:3:", "item 2: expected an object", "got an array"])),
-            ("missing sentence", "[\n{\"class\": \"a\", \"text\": \"x\"}]", Fails(&["t.json:2:", "item 1: missing \"sentence\""])),
+            ("missing sentence: skipped", "[\n{\"class\": \"a\", \"text\": \"x\"},\n{\"class\": \"a\", \"sentence\": \"y\"}]", Skips(&[("y", &["a"], 3)], &[2], &[])),
+            ("only skipped items", "[\n{\"class\": \"a\", \"text\": \"x\"}]", Fails(&["t.json: no examples: skipped 1 line: 1 without text (line 2)", "texts come from \"sentence\" or \"patterns\""])),
             ("sentence not a string", "[\n\n{\"class\": \"a\", \"sentence\": 1}]", Fails(&["t.json:3:", "item 1: \"sentence\" must be a string, got a number"])),
-            ("empty sentence", "[{\"class\": \"a\", \"sentence\": \"\"}]", Fails(&["t.json:1:", "empty \"sentence\""])),
-            ("missing class", "[\n{\"sentence\": \"x\"}]", Fails(&["t.json:2:", "item 1: missing \"class\""])),
+            ("empty sentence: skipped", "[{\"class\": \"a\", \"sentence\": \"\"},\n{\"class\": \"a\", \"sentence\": \"y\"}]", Skips(&[("y", &["a"], 2)], &[1], &[])),
+            ("missing class: skipped", "[\n{\"sentence\": \"x\"},\n{\"class\": \"a\", \"sentence\": \"y\"}]", Skips(&[("y", &["a"], 3)], &[], &[2])),
+            ("wrong class type even without sentence", "[\n{\"class\": 1.5}]", Fails(&["t.json:2:", "item 1: \"class\" must be a string, got a number"])),
             ("class not a string", "[{\"sentence\": \"x\", \"class\": [\"a\"]}]", Fails(&["t.json:1:", "\"class\" must be a string, got an array"])),
             ("intent not an object", "{\"intents\": [\n\"greeting\"]}", Fails(&["t.json:2:", "intent 1: expected an object"])),
-            ("missing tag", "{\"intents\": [\n{\"patterns\": [\"x\"]}]}", Fails(&["t.json:2:", "intent 1: missing \"tag\""])),
+            ("missing tag: its patterns skipped", "{\"intents\": [\n{\"patterns\": [\"x\",\n\"y\"]},\n{\"tag\": \"a\", \"patterns\": [\"z\"]}]}", Skips(&[("z", &["a"], 4)], &[], &[2, 3])),
             ("missing patterns", "{\"intents\": [\n{\"tag\": \"a\"}]}", Fails(&["t.json:2:", "intent \"a\": missing \"patterns\""])),
             ("patterns not an array", "{\"intents\": [\n{\"tag\": \"a\", \"patterns\": \"x\"}]}", Fails(&["t.json:2:", "\"patterns\" must be an array of strings, got a string"])),
             ("pattern not a string", "{\"intents\": [{\"tag\": \"a\", \"patterns\": [\n\"x\",\n3]}]}", Fails(&["t.json:3:", "intent \"a\": pattern 2 must be a string, got a number"])),

@@ -31,12 +31,14 @@ pub(super) fn syntax_message(error: &serde_json::Error, end: &str) -> String {
 }
 
 /// The text held in `value`, the field named `key`: a string that is not
-/// only whitespace, kept as written.
-pub(super) fn text(value: Option<&Value>, key: &str) -> Result<String, String> {
+/// only whitespace, kept as written; `None` when the field is missing,
+/// `null` or blank (the record is then skipped as without text); an error
+/// when it holds another type.
+pub(super) fn text(value: Option<&Value>, key: &str) -> Result<Option<String>, String> {
     match value {
-        None | Some(Value::Null) => Err(format!("missing {key:?}")),
-        Some(Value::String(text)) if text.trim().is_empty() => Err(format!("empty {key:?}")),
-        Some(Value::String(text)) => Ok(text.clone()),
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
         Some(other) => Err(format!("{key:?} must be a string, got {}", kind(other))),
     }
 }
@@ -85,19 +87,21 @@ mod tests {
     }
 
     #[test]
-    fn texts_are_non_blank_strings() {
+    fn texts_are_non_blank_strings_or_absent() {
         let cases = [
-            (Some(json!(" hi ")), Ok(" hi ")),
-            (None, Err("missing \"text\"")),
-            (Some(json!(null)), Err("missing \"text\"")),
-            (Some(json!(" \n")), Err("empty \"text\"")),
+            (Some(json!(" hi ")), Ok(Some(" hi "))),
+            (None, Ok(None)),
+            (Some(json!(null)), Ok(None)),
+            (Some(json!(" \n")), Ok(None)),
             (
                 Some(json!(4)),
                 Err("\"text\" must be a string, got a number"),
             ),
         ];
         for (value, expected) in cases {
-            let expected = expected.map(str::to_string).map_err(str::to_string);
+            let expected = expected
+                .map(|text| text.map(str::to_string))
+                .map_err(str::to_string);
             assert_eq!(text(value.as_ref(), "text"), expected, "{value:?}");
         }
     }

@@ -1,34 +1,58 @@
 //! JSON Lines: one `{"text": ..., "label": ...}` object a line.
+//!
+//! A value of the wrong type is an error; a missing, `null` or blank
+//! `"text"`, or a missing label when labels are required, skips the line
+//! and counts it.
 
 use serde_json::Value;
 
-use super::{json, push_unique, strip_bom, Example, ReadOptions};
+use super::{json, push_unique, Example, ReadOptions, ReadReport};
 use crate::{Error, Result};
+
+/// What one line holds.
+enum Record {
+    /// A usable example: (text, labels).
+    Example(String, Vec<String>),
+    /// No text: skipped.
+    WithoutText,
+    /// Text but no label, while labels are required: skipped.
+    WithoutLabel,
+}
 
 /// Parses a whole JSON Lines file, one line at a time, so that an error
 /// names its line and a bad line cannot swallow the ones after it.
-pub(super) fn parse(source: &str, bytes: &[u8], options: &ReadOptions) -> Result<Vec<Example>> {
+pub(super) fn parse(
+    source: &str,
+    content: &str,
+    options: &ReadOptions,
+    report: &mut ReadReport,
+) -> Result<Vec<Example>> {
     let mut examples = Vec::new();
-    for (index, line) in strip_bom(bytes).split(|&b| b == b'\n').enumerate() {
+    for (index, line) in content.split('\n').enumerate() {
         let line_number = index + 1;
         // JSON's own whitespace; a CR before the newline is part of it.
-        if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+        if line.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
             continue;
         }
-        let (text, labels) = parse_line(line, options)
-            .map_err(|message| Error::data(source, line_number, message))?;
-        examples.push(Example {
-            text,
-            labels,
-            line: line_number,
-        });
+        match parse_line(line, options)
+            .map_err(|message| Error::data(source, line_number, message))?
+        {
+            Record::Example(text, labels) => examples.push(Example {
+                text,
+                labels,
+                line: line_number,
+            }),
+            Record::WithoutText => report.without_text.add(line_number),
+            Record::WithoutLabel => report.without_label.add(line_number),
+        }
     }
     Ok(examples)
 }
 
-/// Reads one object into (text, labels), or says what is wrong with it.
-fn parse_line(line: &[u8], options: &ReadOptions) -> Result<(String, Vec<String>), String> {
-    let value: Value = serde_json::from_slice(line).map_err(|error| {
+/// Reads one object, or says what is wrong with it. Every field is checked
+/// before a missing one skips the line, so a wrong type is never hidden.
+fn parse_line(line: &str, options: &ReadOptions) -> Result<Record, String> {
+    let value: Value = serde_json::from_str(line).map_err(|error| {
         let mut message = json::syntax_message(&error, "end of line");
         if message.ends_with("trailing characters") {
             message.push_str(" after the object (one JSON object a line)");
@@ -70,17 +94,18 @@ fn parse_line(line: &[u8], options: &ReadOptions) -> Result<(String, Vec<String>
         }
         (None, None) => {}
     }
-    if labels.is_empty() && options.require_labels {
-        return Err("no label (expected \"label\": \"...\" or \"labels\": [\"...\"])".to_string());
-    }
-    Ok((text, labels))
+    Ok(match text {
+        None => Record::WithoutText,
+        Some(_) if labels.is_empty() && options.require_labels => Record::WithoutLabel,
+        Some(text) => Record::Example(text, labels),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::parse_bytes;
     use super::*;
-    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives};
+    use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives, Skips};
     use crate::data::DataFormat;
 
     #[test]
@@ -97,12 +122,14 @@ mod tests {
             ("trailing garbage", "{\"text\":\"x\",\"label\":\"a\"} extra\n", Fails(&["t.jsonl:1:", "column 26", "trailing characters after the object"])),
             ("two objects on a line", "{\"text\":\"x\",\"label\":\"a\"}{\"text\":\"y\"}\n", Fails(&["t.jsonl:1:", "trailing characters"])),
             ("not an object", "[\"x\", \"a\"]\n", Fails(&["t.jsonl:1:", "expected a JSON object", "got an array"])),
-            ("missing text", "{\"label\": \"a\"}\n", Fails(&["t.jsonl:1:", "missing \"text\""])),
+            ("missing text: skipped", "{\"label\": \"a\"}\n{\"text\":\"x\",\"label\":\"a\"}\n", Skips(&[("x", &["a"], 2)], &[1], &[])),
             ("text not a string", "\n{\"text\": 3, \"label\": \"a\"}\n", Fails(&["t.jsonl:2:", "\"text\" must be a string, got a number"])),
-            ("empty text", "{\"text\": \" \", \"label\": \"a\"}\n", Fails(&["t.jsonl:1:", "empty \"text\""])),
-            ("no label", "{\"text\": \"x\"}\n", Fails(&["t.jsonl:1:", "no label"])),
-            ("null label is no label", "{\"text\": \"x\", \"label\": null}\n", Fails(&["t.jsonl:1:", "no label"])),
-            ("empty labels array", "{\"text\": \"x\", \"labels\": []}\n", Fails(&["t.jsonl:1:", "no label"])),
+            ("wrong label type even without text", "{\"label\": true}\n", Fails(&["t.jsonl:1:", "\"label\" must be a string, got a boolean"])),
+            ("empty and null text: skipped", "{\"text\": \" \", \"label\": \"a\"}\n{\"text\": null, \"label\": \"a\"}\n{\"text\":\"x\",\"label\":\"a\"}", Skips(&[("x", &["a"], 3)], &[1, 2], &[])),
+            ("no label, null label, empty labels: skipped", "{\"text\": \"x\"}\n{\"text\": \"x\", \"label\": null}\n{\"text\": \"x\", \"labels\": []}\n{\"text\":\"y\",\"label\":\"a\"}\n", Skips(&[("y", &["a"], 4)], &[], &[1, 2, 3])),
+            ("only skipped lines", "{\"text\": \"x\"}\n", Fails(&["t.jsonl: no examples: skipped 1 line: 1 without label (line 1)", "labels from \"label\" or \"labels\""])),
+            ("raw NUL in a string", "{\"text\": \"a\u{0}b\", \"label\": \"a\"}\n", Fails(&["t.jsonl:1:", "control character"])),
+            ("escaped NUL kept", "{\"text\": \"a\\u0000b\", \"label\": \"a\"}\n", Gives(&[("a\u{0}b", &["a"], 1)])),
             ("label not a string", "{\"text\": \"x\", \"label\": true}\n", Fails(&["t.jsonl:1:", "\"label\" must be a string, got a boolean"])),
             ("label as array", "{\"text\": \"x\", \"label\": [\"a\"]}\n", Fails(&["t.jsonl:1:", "use \"labels\""])),
             ("labels not an array", "{\"text\": \"x\", \"labels\": \"a\"}\n", Fails(&["t.jsonl:1:", "\"labels\" must be an array of strings, got a string"])),
@@ -115,14 +142,17 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_names_the_line_and_column() {
+    fn invalid_utf8_names_the_line_and_byte() {
         let bytes =
             b"{\"text\": \"x\", \"label\": \"a\"}\n{\"text\": \"a\xFF\", \"label\": \"a\"}\n";
         let error = parse_bytes("t.jsonl", bytes, DataFormat::Jsonl, &ReadOptions::default())
             .unwrap_err()
             .to_string();
         assert!(error.contains("t.jsonl:2:"), "{error}");
-        assert!(error.contains("invalid JSON at column"), "{error}");
+        assert!(
+            error.contains("invalid UTF-8 at byte offset 11 of the line"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -135,8 +165,8 @@ mod tests {
             ),
             (
                 "text still required",
-                "{\"label\": \"a\"}\n",
-                Fails(&["t.jsonl:1:", "missing \"text\""]),
+                "{\"label\": \"a\"}\n{\"text\": \"y\"}",
+                Skips(&[("y", &[], 2)], &[1], &[]),
             ),
         ];
         check(DataFormat::Jsonl, "t.jsonl", cases, &unlabelled());

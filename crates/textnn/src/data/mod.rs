@@ -6,22 +6,32 @@
 //! is an [`Error::Input`] ("no examples"). [`DataFormat::from_path`] picks
 //! the format from the extension unless [`ReadOptions::format`] says otherwise.
 //!
+//! The whole file must be UTF-8: the first invalid byte is an error naming
+//! its line and its byte offset in that line, unless [`ReadOptions::lossy`]
+//! replaces each invalid sequence with U+FFFD (and counts the lines it
+//! repaired). A UTF-8 byte-order mark is ignored in every format.
+//!
 //! Texts are kept as written, except that fastText joins words with single
-//! spaces; a text that is empty or only whitespace is an error. Labels from
-//! CSV, TSV and JSON lose surrounding whitespace, and an empty label given
-//! explicitly (`__label__` alone, `"label": ""`) is an error.
-//! With [`ReadOptions::require_labels`] (the default, for training and test
-//! files) every example needs at least one label; prediction input may have
-//! none.
+//! spaces. Labels from CSV, TSV and JSON lose surrounding whitespace, and an
+//! empty label given explicitly (`__label__` alone, `"label": ""`) is an
+//! error. A record whose text is missing or blank, or (with
+//! [`ReadOptions::require_labels`], the default for training and test
+//! files) that has no label, is **skipped and counted** in the
+//! [`ReadReport`] that [`read_dataset`] and [`parse_dataset`] return, as
+//! fastText skips such lines; a value of the wrong type is an error.
+//! Blank lines (and blank chatbot patterns) are skipped without counting.
+//! The table of every case is in `docs/input-formats.md`.
 //!
 //! # fastText (`.txt` and anything not listed below)
 //!
 //! One example a line. Words starting with the label prefix (`__label__`)
 //! are labels wherever they stand, several labels make a multi-label example
 //! (order kept, repeats dropped); the other words, joined by single spaces,
-//! are the text. Words are split on the same bytes as in fastText
-//! (`' '`, `'\t'`, `'\n'`, `'\r'`, `'\x0B'`, `'\x0C'`, `'\0'`), so CRLF line
-//! ends work; blank lines are skipped and a byte-order mark is ignored.
+//! are the text. Words are split on Unicode white space (fastText's ASCII
+//! separators `' '`, `'\t'`, `'\r'`, `'\x0B'`, `'\x0C'`, plus no-break and
+//! other Unicode spaces such as U+00A0, U+2003 and U+3000) and on NUL, so
+//! CRLF line ends work and a no-break space after a label does not glue the
+//! next word to it; blank lines are skipped.
 //!
 //! ```
 //! use textnn::data::{parse_bytes, DataFormat, ReadOptions};
@@ -115,6 +125,7 @@ mod jsonl;
 #[cfg(test)]
 mod test_support;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -231,9 +242,13 @@ pub struct ReadOptions {
     /// CSV/TSV only: header name of the label column (default `label`).
     pub label_column: String,
     /// Every example must have at least one label (default true, for
-    /// training and test files); false for prediction input, where the CSV
-    /// label column may also be missing.
+    /// training and test files): a record without one is skipped and
+    /// counted. False for prediction input, where the CSV label column may
+    /// also be missing.
     pub require_labels: bool,
+    /// Replace each invalid UTF-8 sequence with U+FFFD (and count the lines
+    /// repaired) instead of refusing the file (default false).
+    pub lossy: bool,
 }
 
 impl Default for ReadOptions {
@@ -244,15 +259,130 @@ impl Default for ReadOptions {
             text_column: "text".to_string(),
             label_column: "label".to_string(),
             require_labels: true,
+            lossy: false,
         }
     }
+}
+
+/// Some lines of a file: how many, and the first few line numbers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LineSample {
+    /// How many lines.
+    pub count: usize,
+    /// The 1-based numbers of the first [`LineSample::KEPT`] of them, in
+    /// file order (a count, not a list, keeps a file of millions of bad
+    /// lines from costing memory).
+    pub first: Vec<usize>,
+}
+
+impl LineSample {
+    /// How many line numbers [`LineSample::first`] keeps.
+    pub const KEPT: usize = 5;
+
+    /// Counts line `line`.
+    fn add(&mut self, line: usize) {
+        self.count += 1;
+        if self.first.len() < Self::KEPT {
+            self.first.push(line);
+        }
+    }
+
+    /// `2 without text (lines 4, 9)`, or `1 without label (line 7)`, or
+    /// `7 ... (lines 1, 2, 3, 4, 5, ...)` when some numbers were not kept.
+    fn describe(&self, what: &str) -> String {
+        let numbers: Vec<String> = self.first.iter().map(usize::to_string).collect();
+        let more = if self.count > self.first.len() {
+            ", ..."
+        } else {
+            ""
+        };
+        let noun = if self.count == 1 { "line" } else { "lines" };
+        format!(
+            "{} {what} ({noun} {}{more})",
+            self.count,
+            numbers.join(", ")
+        )
+    }
+}
+
+/// What reading a file left out or repaired. A clean file gives the
+/// default, empty report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadReport {
+    /// Records skipped because their text is missing or blank (a fastText
+    /// line of labels only, an empty CSV cell, `"text": ""`).
+    pub without_text: LineSample,
+    /// Records skipped because they have no label while
+    /// [`ReadOptions::require_labels`] asks for one.
+    pub without_label: LineSample,
+    /// Lines kept after their invalid UTF-8 was replaced with U+FFFD
+    /// ([`ReadOptions::lossy`]).
+    pub replaced_utf8: LineSample,
+}
+
+impl ReadReport {
+    /// How many records were skipped, for any reason.
+    pub fn skipped(&self) -> usize {
+        self.without_text.count + self.without_label.count
+    }
+
+    /// Whether nothing was skipped or repaired.
+    pub fn is_clean(&self) -> bool {
+        self.skipped() == 0 && self.replaced_utf8.count == 0
+    }
+}
+
+/// `skipped 3 lines: 2 without text (lines 4, 9), 1 without label (line 7);
+/// replaced invalid UTF-8 with U+FFFD on 1 line (line 2)`; empty for a
+/// clean report.
+impl fmt::Display for ReadReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if self.skipped() > 0 {
+            let reasons: Vec<String> = [
+                (&self.without_text, "without text"),
+                (&self.without_label, "without label"),
+            ]
+            .into_iter()
+            .filter(|(sample, _)| sample.count > 0)
+            .map(|(sample, what)| sample.describe(what))
+            .collect();
+            let noun = if self.skipped() == 1 { "line" } else { "lines" };
+            parts.push(format!(
+                "skipped {} {noun}: {}",
+                self.skipped(),
+                reasons.join(", ")
+            ));
+        }
+        if self.replaced_utf8.count > 0 {
+            let noun = if self.replaced_utf8.count == 1 {
+                "line"
+            } else {
+                "lines"
+            };
+            parts.push(format!(
+                "replaced invalid UTF-8 with U+FFFD on {}",
+                self.replaced_utf8.describe(noun)
+            ));
+        }
+        f.write_str(&parts.join("; "))
+    }
+}
+
+/// The examples of a file and what reading it left out or repaired.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dataset {
+    /// The examples, in file order.
+    pub examples: Vec<Example>,
+    /// The records skipped and the lines repaired.
+    pub report: ReadReport,
 }
 
 /// Reads a whole file with one bulk read and parses it in the format given
 /// by `options` (or guessed from the extension). `path` is shown in errors
 /// as given. A missing file is an [`Error::Io`], a directory an
-/// [`Error::Input`].
-pub fn read_file(path: &Path, options: &ReadOptions) -> Result<Vec<Example>> {
+/// [`Error::Input`]; both name the path.
+pub fn read_dataset(path: &Path, options: &ReadOptions) -> Result<Dataset> {
     let source = path.display().to_string();
     // Reading a directory fails only at `read` with a terse "Is a directory"
     // on Linux and differently elsewhere, so say it plainly first.
@@ -266,35 +396,146 @@ pub fn read_file(path: &Path, options: &ReadOptions) -> Result<Vec<Example>> {
     let format = options
         .format
         .unwrap_or_else(|| DataFormat::from_path(path));
-    parse_bytes(&source, &bytes, format, options)
+    parse_dataset(&source, &bytes, format, options)
+}
+
+/// [`read_dataset`] without the [`ReadReport`]: for files known to be
+/// clean, such as bundled data. Skipped records are still left out.
+pub fn read_file(path: &Path, options: &ReadOptions) -> Result<Vec<Example>> {
+    read_dataset(path, options).map(|dataset| dataset.examples)
 }
 
 /// Parses file contents already in memory; `source` is the name used in
 /// error messages. Fails on the first malformed record, and with
-/// [`Error::Input`] "no examples" when nothing but blank lines (or a CSV
-/// header) was found.
+/// [`Error::Input`] "no examples" when nothing was left (the message then
+/// says which records were skipped and why).
+pub fn parse_dataset(
+    source: &str,
+    bytes: &[u8],
+    format: DataFormat,
+    options: &ReadOptions,
+) -> Result<Dataset> {
+    let mut report = ReadReport::default();
+    let text = decode(source, bytes, options.lossy, &mut report)?;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    let examples = match format {
+        DataFormat::FastText => fasttext::parse(source, text, options, &mut report)?,
+        DataFormat::Csv => delimited::parse(source, text, b',', options, &mut report)?,
+        DataFormat::Tsv => delimited::parse(source, text, b'\t', options, &mut report)?,
+        DataFormat::Jsonl => jsonl::parse(source, text, options, &mut report)?,
+        DataFormat::Intents => intents::parse(source, text, options, &mut report)?,
+    };
+    if examples.is_empty() {
+        return Err(input_error(source, no_examples(format, options, &report)));
+    }
+    Ok(Dataset { examples, report })
+}
+
+/// [`parse_dataset`] without the [`ReadReport`].
 pub fn parse_bytes(
     source: &str,
     bytes: &[u8],
     format: DataFormat,
     options: &ReadOptions,
 ) -> Result<Vec<Example>> {
-    let examples = match format {
-        DataFormat::FastText => fasttext::parse(source, bytes, options)?,
-        DataFormat::Csv => delimited::parse(source, bytes, b',', options)?,
-        DataFormat::Tsv => delimited::parse(source, bytes, b'\t', options)?,
-        DataFormat::Jsonl => jsonl::parse(source, bytes, options)?,
-        DataFormat::Intents => intents::parse(source, bytes, options)?,
-    };
-    if examples.is_empty() {
+    parse_dataset(source, bytes, format, options).map(|dataset| dataset.examples)
+}
+
+/// The message for a file that gave no example: why, and where each
+/// format looks for what was missing.
+fn no_examples(format: DataFormat, options: &ReadOptions, report: &ReadReport) -> String {
+    if report.skipped() == 0 {
         let why = match format {
             DataFormat::Csv | DataFormat::Tsv => "the file is empty or has only a header",
             DataFormat::Intents => "the file lists no sentences",
             DataFormat::FastText | DataFormat::Jsonl => "the file is empty or has only blank lines",
         };
-        return Err(input_error(source, format!("no examples ({why})")));
+        return format!("no examples ({why})");
     }
-    Ok(examples)
+    let (text, label) = match format {
+        DataFormat::FastText => (
+            "the words that are not labels".to_string(),
+            format!("words starting with {:?}", options.label_prefix),
+        ),
+        DataFormat::Csv | DataFormat::Tsv => (
+            format!("column {:?}", options.text_column),
+            format!("column {:?}", options.label_column),
+        ),
+        DataFormat::Jsonl => (
+            "\"text\"".to_string(),
+            "\"label\" or \"labels\"".to_string(),
+        ),
+        DataFormat::Intents => (
+            "\"sentence\" or \"patterns\"".to_string(),
+            "\"class\" or \"tag\"".to_string(),
+        ),
+    };
+    let mut hints = Vec::new();
+    if report.without_text.count > 0 {
+        hints.push(format!("texts come from {text}"));
+    }
+    if report.without_label.count > 0 {
+        hints.push(format!("labels from {label}"));
+    }
+    format!("no examples: {report} ({})", hints.join(", "))
+}
+
+/// The file as text: borrowed when it is valid UTF-8; otherwise an error
+/// naming the line and byte of the first invalid sequence or, when
+/// `lossy`, a copy with each invalid sequence replaced by U+FFFD (as
+/// [`String::from_utf8_lossy`] does) and the lines repaired counted in
+/// `report`.
+fn decode<'a>(
+    source: &str,
+    bytes: &'a [u8],
+    lossy: bool,
+    report: &mut ReadReport,
+) -> Result<Cow<'a, str>> {
+    let error = match std::str::from_utf8(bytes) {
+        Ok(text) => return Ok(Cow::Borrowed(text)),
+        Err(error) => error,
+    };
+    if !lossy {
+        return Err(utf8_error(source, bytes, error));
+    }
+    let mut text = String::with_capacity(bytes.len() + 2);
+    let (mut line, mut last_counted) = (1, 0);
+    for chunk in bytes.utf8_chunks() {
+        let valid = chunk.valid();
+        line += valid.bytes().filter(|&b| b == b'\n').count();
+        text.push_str(valid);
+        // An invalid sequence never holds a newline (ASCII is always valid),
+        // so it lies on `line`.
+        if !chunk.invalid().is_empty() {
+            text.push(char::REPLACEMENT_CHARACTER);
+            if last_counted != line {
+                report.replaced_utf8.add(line);
+                last_counted = line;
+            }
+        }
+    }
+    Ok(Cow::Owned(text))
+}
+
+/// Names the line and the byte within it where the UTF-8 check failed;
+/// the byte offset counts from 0 at the start of that line.
+fn utf8_error(source: &str, bytes: &[u8], error: std::str::Utf8Error) -> Error {
+    let position = error.valid_up_to();
+    let before = &bytes[..position];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |newline| newline + 1);
+    Error::data(
+        source,
+        line,
+        format!(
+            "invalid UTF-8 at byte offset {} of the line (save the file as UTF-8, \
+             or use --lossy to replace invalid bytes with U+FFFD)",
+            position - line_start
+        ),
+    )
 }
 
 /// Builds an [`Error::Input`] for `source`.
@@ -303,12 +544,6 @@ fn input_error(source: &str, message: impl Into<String>) -> Error {
         path: source.to_string(),
         message: message.into(),
     }
-}
-
-/// Drops a UTF-8 byte-order mark, which some editors on Windows write at
-/// the start of text files.
-fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 /// Appends `label` unless it is already there: a repeated label adds
