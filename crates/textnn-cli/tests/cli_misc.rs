@@ -311,6 +311,7 @@ fn option_table() -> Vec<(&'static str, &'static str, Value)> {
         ("--activation tanh", "/settings/network/hidden_activation", json!("tanh")),
         ("--loss ova", "/settings/network/loss", json!("ova")),
         ("--loss squared", "/settings/network/loss", json!("squared")),
+        ("--loss hs", "/settings/network/loss", json!("hs")),
         ("--bias true", "/settings/network/bias", json!(true)),
         ("--optimizer adam", "/settings/optimizer/kind", json!("adam")),
         ("--optimizer momentum", "/settings/optimizer/kind", json!("momentum")),

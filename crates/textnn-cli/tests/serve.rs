@@ -2,6 +2,12 @@
 //! loopback port, through a few lines of plain HTTP/1.1 over `TcpStream`
 //! (no HTTP client dependency). Every wait is bounded, so a hung server
 //! fails the test instead of hanging CI.
+//!
+//! Slow requests (for shedding, timeouts, reloads and shutdown with
+//! requests in flight) come from the hidden, test-only `--debug-delays`
+//! option: a request with `X-Debug-Delay-Ms: N` sleeps N ms after taking
+//! its model snapshot. Tests wait for such a request to be in flight by
+//! polling the `textnn_http_requests_in_flight` gauge, not by sleeping.
 #![cfg(unix)]
 
 mod common;
@@ -9,18 +15,48 @@ mod common;
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The longest any single step (start, request, shutdown) may take.
 const STEP: Duration = Duration::from_secs(20);
 
+/// Polls `condition` every 20 ms until it holds; fails after [`STEP`].
+fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + STEP;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The address in a `... on http://ADDR` line, whatever surrounds it (the
+/// text log format ends the line with it; the JSON one closes a string).
+fn address_in(line: &str) -> Option<SocketAddr> {
+    let after = line.rsplit("http://").next()?;
+    let end = after
+        .find(|c: char| !(c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']')))
+        .unwrap_or(after.len());
+    after[..end].parse().ok()
+}
+
 /// A running `textnn serve`, killed on drop if a test failed before
-/// stopping it.
+/// stopping it. Its requests go through [`Client`] (`server.get(...)`).
 struct Server {
     child: Child,
-    addr: SocketAddr,
+    client: Client,
+    /// Every stderr line so far.
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+impl std::ops::Deref for Server {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
 }
 
 impl Server {
@@ -37,14 +73,19 @@ impl Server {
             .expect("textnn starts");
         let stderr = child.stderr.take().expect("stderr is piped");
         let (sender, receiver) = mpsc::channel();
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&logs);
         // Reading a pipe blocks, so a thread reads and the test waits with a timeout.
         // The thread keeps draining stderr so that the server never blocks on it.
         std::thread::spawn(move || {
             let mut lines = BufReader::new(stderr).lines();
             if let Some(Ok(first)) = lines.next() {
+                kept.lock().unwrap().push(first.clone());
                 let _ = sender.send(first);
             }
-            for _ in lines {}
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
         });
         let first = match receiver.recv_timeout(STEP) {
             Ok(line) => line,
@@ -53,34 +94,78 @@ impl Server {
                 panic!("no address line from textnn serve: {e}");
             }
         };
-        let addr = first
-            .rsplit("http://")
-            .next()
-            .and_then(|a| a.trim().parse().ok())
-            .unwrap_or_else(|| panic!("no address in {first:?}"));
-        Server { child, addr }
+        let addr = address_in(&first).unwrap_or_else(|| panic!("no address in {first:?}"));
+        Server {
+            child,
+            client: Client { addr },
+            logs,
+        }
     }
 
-    /// Sends `signal` (TERM, INT) and waits, bounded, for the exit.
-    fn stop(mut self, signal: &str) -> ExitStatus {
+    /// Sends `signal` (TERM, INT, HUP) to the server.
+    fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .args([format!("-{signal}"), self.child.id().to_string()])
             .status()
             .expect("kill runs");
         assert!(status.success());
+    }
+
+    /// Sends `signal` (TERM, INT) and waits, bounded, for the exit.
+    fn stop(mut self, signal: &str) -> ExitStatus {
+        self.signal(signal);
+        self.wait_for_exit()
+    }
+
+    /// Waits, bounded, for the server to exit.
+    fn wait_for_exit(&mut self) -> ExitStatus {
         let deadline = Instant::now() + STEP;
         loop {
             if let Some(status) = self.child.try_wait().expect("waiting on textnn") {
                 return status;
             }
-            assert!(
-                Instant::now() < deadline,
-                "textnn serve ignored SIG{signal}"
-            );
+            assert!(Instant::now() < deadline, "textnn serve did not exit");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
 
+    /// The stderr lines read so far.
+    fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
+    }
+
+    /// Waits, bounded, for a stderr line that contains every one of
+    /// `pieces`, and returns it.
+    fn wait_for_log(&self, pieces: &[&str]) -> String {
+        let mut found = None;
+        wait_until(&format!("a log line with {pieces:?}"), || {
+            found = self
+                .logs()
+                .into_iter()
+                .find(|line| pieces.iter().all(|p| line.contains(p)));
+            found.is_some()
+        });
+        found.unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Sends requests to a server; `Copy`, so that threads can hold requests
+/// in flight while the test goes on.
+#[derive(Clone, Copy)]
+struct Client {
+    addr: SocketAddr,
+}
+
+impl Client {
     /// One request; returns the status, the headers (names lowercased) and the body.
     fn request(
         &self,
@@ -92,7 +177,7 @@ impl Server {
         self.request_with(method, path, content_type, &[], body)
     }
 
-    /// [`Server::request`] with extra header lines such as `Authorization: Bearer x`.
+    /// [`Client::request`] with extra header lines such as `Authorization: Bearer x`.
     fn request_with(
         &self,
         method: &str,
@@ -151,14 +236,36 @@ impl Server {
     fn post_json(&self, path: &str, body: &str) -> Response {
         self.request("POST", path, Some("application/json"), body.as_bytes())
     }
-}
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+    /// `POST /model/parse` for `text`, slept `delay_ms` on the server
+    /// (which must run with `--debug-delays`).
+    fn slow_parse(&self, text: &str, delay_ms: u64) -> Response {
+        let body = serde_json::json!({ "text": text }).to_string();
+        self.request_with(
+            "POST",
+            "/model/parse",
+            Some("application/json"),
+            &[&format!("X-Debug-Delay-Ms: {delay_ms}")],
+            body.as_bytes(),
+        )
+    }
+
+    /// The value of the sample `name` (with its labels, as written) in
+    /// `/metrics`, 0 if absent; `/metrics` must need no token.
+    fn metric(&self, name: &str) -> f64 {
+        let metrics = self.get("/metrics");
+        assert_eq!(metrics.status, 200, "{}", metrics.body);
+        metrics
+            .body
+            .lines()
+            .filter_map(|line| line.rsplit_once(' '))
+            .find(|(sample, _)| *sample == name)
+            .map_or(0.0, |(_, value)| value.parse().expect("a number"))
+    }
+
+    /// `/version`'s body (no token needed).
+    fn version(&self) -> Value {
+        self.get("/version").json(200)
     }
 }
 
@@ -199,6 +306,40 @@ impl Response {
     }
 }
 
+/// The label names of a `/version` body.
+fn labels_of(version: &Value) -> Vec<String> {
+    version["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Replaces `path` with `bytes` the way a deployment should: write a
+/// sibling file, then rename it over the old one.
+fn replace_file(path: &Path, bytes: &[u8]) {
+    let temporary = path.with_extension("new");
+    std::fs::write(&temporary, bytes).unwrap();
+    std::fs::rename(&temporary, path).unwrap();
+}
+
+/// A second model, with other labels than [`model`]'s: greet and bye.
+fn other_model() -> common::Trained {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("greetings.txt");
+    std::fs::write(
+        &data,
+        "__label__greet hello there\n__label__greet hi friend\n__label__greet good morning\n\
+         __label__bye goodbye now\n__label__bye see you later\n__label__bye good night\n",
+    )
+    .unwrap();
+    common::train(
+        &data,
+        &["--epochs", "20", "--buckets", "1000", "--dim", "8"],
+    )
+}
+
 fn model() -> common::Trained {
     common::train(
         &common::data("train.txt"),
@@ -228,6 +369,9 @@ fn serve_answers_every_endpoint_and_stops_on_sigterm() {
         .collect();
     assert_eq!(labels.len(), 3, "{version}");
     assert_eq!(version["settings"]["epochs"], 20);
+    assert_eq!(version["model"]["path"], trained.path());
+    assert_eq!(version["model"]["generation"], 1);
+    assert!(version["model"]["loaded_at_unix_seconds"].as_u64().unwrap() > 0);
 
     // Rasa's ParseResult.
     let parse = server
@@ -309,6 +453,10 @@ fn serve_answers_every_endpoint_and_stops_on_sigterm() {
         "textnn_http_requests_total{endpoint=\"/health\",status=\"200\"} 1",
         "textnn_http_request_duration_seconds_bucket{endpoint=\"/model/parse\",le=\"+Inf\"} 2",
         "textnn_http_request_duration_seconds_count{endpoint=\"/v1/classify\"} 5",
+        "textnn_http_requests_in_flight 0\n",
+        "textnn_model_reloads_total{result=\"ok\"} 0\n",
+        "textnn_model_reloads_total{result=\"error\"} 0\n",
+        "textnn_model_generation 1\n",
     ] {
         assert!(
             metrics.body.contains(line),
@@ -317,6 +465,12 @@ fn serve_answers_every_endpoint_and_stops_on_sigterm() {
         );
     }
 
+    // Without --access-log, requests are not logged one by one.
+    let logs = server.logs();
+    assert!(
+        !logs.iter().any(|line| line.contains("/model/parse")),
+        "{logs:#?}"
+    );
     assert_eq!(server.stop("TERM").code(), Some(0));
 }
 
@@ -626,4 +780,344 @@ fn serve_with_a_token_file_needs_the_token_except_on_health() {
         .output()
         .unwrap();
     common::failure(&output, 1, &["is empty"]);
+}
+
+/// `?token=` is form-decoded as Rasa's Sanic decodes it: `%2B` is `+`,
+/// and a bare `+` is a space.
+#[test]
+fn serve_percent_decodes_query_tokens() {
+    let trained = model();
+    let token_file = trained.dir.path().join("token");
+    std::fs::write(&token_file, "a+b/c=\n").unwrap();
+    let server = Server::start(
+        trained.path(),
+        &["--token-file", token_file.to_str().unwrap()],
+    );
+    server.get("/version?token=a%2Bb%2Fc%3D").json(200);
+    server.get("/version?token=a%2bb%2fc%3d").json(200);
+    server
+        .get("/version?token=a+b/c=")
+        .error(401, "NotAuthenticated");
+    server
+        .get("/version?token=a%2Bb%2Fc%3")
+        .error(401, "NotAuthenticated");
+    // The header form is not encoded at all.
+    server
+        .request_with(
+            "GET",
+            "/version",
+            None,
+            &["Authorization: Bearer a+b/c="],
+            b"",
+        )
+        .json(200);
+    assert_eq!(server.stop("TERM").code(), Some(0));
+}
+
+/// SIGHUP loads the file again: a good one serves from then on (requests
+/// in flight finish on the old one); a corrupt or missing one is refused,
+/// logged and counted, and the model in service keeps serving.
+#[test]
+fn serve_reloads_on_sighup_and_keeps_serving_when_the_new_file_is_bad() {
+    let first = model();
+    let second = other_model();
+    let served = first.dir.path().join("served.textnn");
+    std::fs::copy(first.path(), &served).unwrap();
+    let server = Server::start(served.to_str().unwrap(), &["--debug-delays"]);
+    let version = server.version();
+    assert_eq!(version["model"]["generation"], 1);
+    let first_labels = labels_of(&version);
+    assert_eq!(first_labels.len(), 3);
+
+    // A request in flight during the reload.
+    let client = server.client;
+    let slow = std::thread::spawn(move || client.slow_parse("turn on the lights", 1500));
+    wait_until("the slow request", || {
+        server.metric("textnn_http_requests_in_flight") == 1.0
+    });
+
+    let second_bytes = std::fs::read(second.path()).unwrap();
+    replace_file(&served, &second_bytes);
+    server.signal("HUP");
+    wait_until("generation 2", || {
+        server.version()["model"]["generation"] == 2
+    });
+    let second_labels = labels_of(&server.version());
+    assert_eq!(second_labels, ["bye", "greet"].map(String::from).to_vec());
+    let parse = server
+        .post_json("/model/parse", r#"{"text": "hello there"}"#)
+        .json(200);
+    assert_eq!(
+        parse["intent_ranking"].as_array().unwrap().len(),
+        2,
+        "{parse}"
+    );
+    assert!(second_labels.contains(&parse["intent"]["name"].as_str().unwrap().to_string()));
+
+    // The request that started before the reload answered from the old model.
+    let old = slow.join().unwrap().json(200);
+    assert_eq!(old["intent_ranking"].as_array().unwrap().len(), 3, "{old}");
+    assert!(first_labels.contains(&old["intent"]["name"].as_str().unwrap().to_string()));
+    server.wait_for_log(&["reloaded the model", "SIGHUP"]);
+
+    // A corrupt file: one flipped byte in the middle fails the checksum.
+    let mut corrupt = second_bytes.clone();
+    let middle = corrupt.len() / 2;
+    corrupt[middle] ^= 0x55;
+    replace_file(&served, &corrupt);
+    server.signal("HUP");
+    wait_until("a refused reload", || {
+        server.metric("textnn_model_reloads_total{result=\"error\"}") == 1.0
+    });
+    server.wait_for_log(&["reload refused", "served.textnn"]);
+    // A missing file.
+    std::fs::remove_file(&served).unwrap();
+    server.signal("HUP");
+    wait_until("a second refused reload", || {
+        server.metric("textnn_model_reloads_total{result=\"error\"}") == 2.0
+    });
+
+    // Still the second model, still answering.
+    let version = server.version();
+    assert_eq!(version["model"]["generation"], 2);
+    assert_eq!(labels_of(&version), second_labels);
+    server
+        .post_json("/model/parse", r#"{"text": "see you later"}"#)
+        .json(200);
+    assert_eq!(
+        server.metric("textnn_model_reloads_total{result=\"ok\"}"),
+        1.0
+    );
+    assert_eq!(server.metric("textnn_model_generation"), 2.0);
+    assert_eq!(server.stop("TERM").code(), Some(0));
+}
+
+/// `POST /admin/reload` is refused (403) without `--token-file`, needs the
+/// token (401) with one, and answers once the new model serves (200) or
+/// was refused (500, the old one still serving).
+#[test]
+fn serve_admin_reload_needs_a_token_and_refuses_a_bad_file() {
+    let first = model();
+    let second = other_model();
+    let served = first.dir.path().join("served.textnn");
+    std::fs::copy(first.path(), &served).unwrap();
+    let served = served.to_str().unwrap().to_string();
+
+    let server = Server::start(&served, &[]);
+    let message = server
+        .post_json("/admin/reload", "")
+        .error(403, "NotAuthorized");
+    assert!(message.contains("--token-file"), "{message}");
+    server.get("/admin/reload").error(405, "MethodNotAllowed");
+    assert_eq!(server.version()["model"]["generation"], 1);
+    assert_eq!(server.stop("TERM").code(), Some(0));
+
+    let token_file = first.dir.path().join("token");
+    std::fs::write(&token_file, "s3cret\n").unwrap();
+    let server = Server::start(&served, &["--token-file", token_file.to_str().unwrap()]);
+    let reload =
+        |headers: &[&str]| server.request_with("POST", "/admin/reload", None, headers, b"");
+    reload(&[]).error(401, "NotAuthenticated");
+    reload(&["Authorization: Bearer wrong"]).error(401, "NotAuthenticated");
+
+    replace_file(Path::new(&served), &std::fs::read(second.path()).unwrap());
+    let answer = reload(&["Authorization: Bearer s3cret"]).json(200);
+    assert_eq!(answer["status"], "ok", "{answer}");
+    assert_eq!(answer["model"]["generation"], 2, "{answer}");
+    assert_eq!(answer["labels"], serde_json::json!(["bye", "greet"]));
+    let version = server.get("/version?token=s3cret").json(200);
+    assert_eq!(version["model"]["generation"], 2);
+    assert_eq!(labels_of(&version), ["bye", "greet"]);
+
+    replace_file(Path::new(&served), b"TEXTNNMF but not really a model");
+    let message = reload(&["Authorization: Bearer s3cret"]).error(500, "InternalServerError");
+    assert!(message.contains("still serving generation 2"), "{message}");
+    assert!(message.contains("served.textnn"), "{message}");
+    let parse = server
+        .request_with(
+            "POST",
+            "/model/parse",
+            Some("application/json"),
+            &["Authorization: Bearer s3cret"],
+            br#"{"text": "hello there"}"#,
+        )
+        .json(200);
+    assert_eq!(parse["intent_ranking"].as_array().unwrap().len(), 2);
+    let metrics = server.get("/metrics?token=s3cret").body;
+    for line in [
+        "textnn_model_reloads_total{result=\"ok\"} 1\n",
+        "textnn_model_reloads_total{result=\"error\"} 1\n",
+        "textnn_http_requests_total{endpoint=\"/admin/reload\",status=\"401\"} 2\n",
+        "textnn_http_requests_total{endpoint=\"/admin/reload\",status=\"500\"} 1\n",
+    ] {
+        assert!(metrics.contains(line), "no {line:?} in\n{metrics}");
+    }
+    server.wait_for_log(&["reload refused", "POST /admin/reload"]);
+    assert_eq!(server.stop("TERM").code(), Some(0));
+}
+
+/// With `--max-concurrency 1`, a second classification request while one
+/// is in flight is refused at once with 503 (no queue); the probes and
+/// /metrics still answer.
+#[test]
+fn serve_sheds_load_beyond_max_concurrency() {
+    let trained = model();
+    let server = Server::start(
+        trained.path(),
+        &["--max-concurrency", "1", "--debug-delays"],
+    );
+    let client = server.client;
+    let slow = std::thread::spawn(move || client.slow_parse("play some music", 2000));
+    wait_until("the slow request", || {
+        server.metric("textnn_http_requests_in_flight") == 1.0
+    });
+    let started = Instant::now();
+    let shed = server.post_json("/model/parse", r#"{"text": "hello"}"#);
+    let message = shed.error(503, "ServiceUnavailable");
+    assert!(message.contains("--max-concurrency"), "{message}");
+    assert_eq!(shed.header("retry-after"), Some("1"));
+    server
+        .post_json("/v1/classify", r#"{"texts": ["hello"]}"#)
+        .error(503, "ServiceUnavailable");
+    // Refused, not queued: well before the slow request ends.
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    server.get("/health").json(200);
+    server.get("/ready").json(200);
+    assert_eq!(server.metric("textnn_http_requests_in_flight"), 1.0);
+
+    slow.join().unwrap().json(200);
+    server
+        .post_json("/model/parse", r#"{"text": "hello"}"#)
+        .json(200);
+    assert_eq!(
+        server.metric("textnn_http_requests_total{endpoint=\"/model/parse\",status=\"503\"}"),
+        1.0
+    );
+    assert_eq!(server.metric("textnn_http_requests_in_flight"), 0.0);
+    assert_eq!(server.stop("TERM").code(), Some(0));
+}
+
+/// A classification request slower than `--request-timeout-ms` is answered
+/// 408 in the error schema, and frees its slot.
+#[test]
+fn serve_times_out_slow_requests() {
+    let trained = model();
+    let server = Server::start(
+        trained.path(),
+        &[
+            "--request-timeout-ms",
+            "300",
+            "--debug-delays",
+            "--max-concurrency",
+            "1",
+        ],
+    );
+    let message = server
+        .slow_parse("turn on the lights", 20_000)
+        .error(408, "RequestTimeout");
+    assert!(message.contains("300 ms"), "{message}");
+    assert!(message.contains("--request-timeout-ms"), "{message}");
+    let timed_out = server.request_with(
+        "POST",
+        "/v1/classify",
+        Some("application/json"),
+        &["X-Debug-Delay-Ms: 20000"],
+        br#"{"texts": ["hello"]}"#,
+    );
+    timed_out.error(408, "RequestTimeout");
+    // The slot came back: with a limit of 1 this would otherwise be a 503.
+    assert_eq!(server.metric("textnn_http_requests_in_flight"), 0.0);
+    server
+        .post_json("/model/parse", r#"{"text": "hello"}"#)
+        .json(200);
+    assert_eq!(
+        server.metric("textnn_http_requests_total{endpoint=\"/v1/classify\",status=\"408\"}"),
+        1.0
+    );
+    assert_eq!(server.stop("TERM").code(), Some(0));
+}
+
+/// SIGTERM with two requests in flight: both finish with 200, no new
+/// connection is accepted, and the server exits 0.
+#[test]
+fn serve_finishes_requests_in_flight_on_sigterm() {
+    let trained = model();
+    let mut server = Server::start(trained.path(), &["--debug-delays"]);
+    let client = server.client;
+    let slow: Vec<_> = (0..2)
+        .map(|_| std::thread::spawn(move || client.slow_parse("play some music", 1000)))
+        .collect();
+    wait_until("two slow requests", || {
+        server.metric("textnn_http_requests_in_flight") == 2.0
+    });
+    server.signal("TERM");
+    for request in slow {
+        let answer = request.join().unwrap().json(200);
+        assert!(answer["intent"]["name"].is_string(), "{answer}");
+    }
+    assert_eq!(server.wait_for_exit().code(), Some(0));
+    assert!(TcpStream::connect_timeout(&server.addr, Duration::from_secs(1)).is_err());
+    server.wait_for_log(&["shut down"]);
+}
+
+/// `--access-log --log-format json`: one JSON object per line, the first
+/// naming the address, then one per request with method, path, status,
+/// latency and request id; the id comes back in `X-Request-Id`.
+#[test]
+fn serve_writes_json_access_logs_with_request_ids() {
+    let trained = model();
+    let mut server = Server::start(trained.path(), &["--access-log", "--log-format", "json"]);
+    let first: Value = serde_json::from_str(&server.logs()[0]).expect("a JSON first line");
+    assert_eq!(first["level"], "INFO", "{first}");
+    assert!(
+        first["message"].as_str().unwrap().contains("serving"),
+        "{first}"
+    );
+
+    let answer = server.request_with(
+        "POST",
+        "/model/parse",
+        Some("application/json"),
+        &["X-Request-Id: client-id-1"],
+        br#"{"text": "hello"}"#,
+    );
+    answer.json(200);
+    assert_eq!(answer.header("x-request-id"), Some("client-id-1"));
+    let generated = server.get("/nope");
+    generated.error(404, "NotFound");
+    let generated_id = generated
+        .header("x-request-id")
+        .expect("a request id")
+        .to_string();
+    assert!(!generated_id.is_empty());
+
+    let line = server.wait_for_log(&["client-id-1", "\"message\":\"request\""]);
+    let record: Value = serde_json::from_str(&line).expect("a JSON access line");
+    assert_eq!(record["method"], "POST", "{record}");
+    assert_eq!(record["path"], "/model/parse", "{record}");
+    assert_eq!(record["status"], 200, "{record}");
+    assert!(record["latency_us"].is_u64(), "{record}");
+    let line = server.wait_for_log(&[&generated_id, "\"message\":\"request\""]);
+    let record: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(record["status"], 404, "{record}");
+    server.signal("TERM");
+    assert_eq!(server.wait_for_exit().code(), Some(0));
+    // The reader thread may still be draining the pipe for a moment.
+    server.wait_for_log(&["shut down"]);
+    for line in server.logs() {
+        serde_json::from_str::<Value>(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    }
+}
+
+#[test]
+fn serve_rejects_bad_limit_and_log_options() {
+    for args in [
+        ["serve", "m", "--max-concurrency", "0"],
+        ["serve", "m", "--request-timeout-ms", "0"],
+        ["serve", "m", "--log-format", "xml"],
+        ["serve", "m", "--threads", "0"],
+    ] {
+        let output = common::textnn().args(args).timeout(STEP).output().unwrap();
+        common::failure(&output, 2, &[]);
+    }
 }

@@ -418,6 +418,11 @@ pub struct Trace {
 /// at `learning_rate`. Fails on an unknown label or a learning rate that is
 /// not positive and finite.
 pub fn trace(model: &Classifier, text: &str, gold: &[&str], learning_rate: f64) -> Result<Trace> {
+    if model.network().config().loss == Loss::Hs {
+        return Err(Error::InvalidConfig(
+            "--trace does not cover hierarchical softmax (--loss hs) yet; explain without --trace works".into(),
+        ));
+    }
     if !(learning_rate.is_finite() && learning_rate > 0.0) {
         return Err(Error::InvalidConfig(format!(
             "learning rate must be positive and finite, got {learning_rate}"

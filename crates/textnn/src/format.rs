@@ -28,7 +28,8 @@
 //! ```
 
 use crate::{Error, Result};
-use std::io::Write;
+use std::fs::File;
+use std::io::{self, Write};
 use std::path::Path;
 
 /// First bytes of every textnn model file.
@@ -93,7 +94,7 @@ pub fn decode<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<SectionRef<'a>>> 
     };
     if bytes.len() >= 4 && bytes[..4] == FASTTEXT_MAGIC {
         return Err(bad(
-            "this is a fastText .bin model, not a textnn model (train one with `textnn train`)"
+            "this is a fastText .bin model; textnn cannot read it (train a textnn model with `textnn train`)"
                 .into(),
         ));
     }
@@ -110,7 +111,7 @@ pub fn decode<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<SectionRef<'a>>> 
     let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
     if version > FORMAT_VERSION {
         return Err(bad(format!(
-            "made by a newer textnn (format version {version}; this textnn reads up to {FORMAT_VERSION}): upgrade textnn"
+            "made by a newer textnn: upgrade textnn to read it (format version {version}; this textnn reads versions {OLDEST_READABLE_VERSION} to {FORMAT_VERSION})"
         )));
     }
     if version < OLDEST_READABLE_VERSION {
@@ -171,8 +172,22 @@ pub fn decode<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<SectionRef<'a>>> 
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same
-/// folder, flushed to disk, then renamed over `path`.
+/// folder, flushed to disk, then renamed over `path`. On any failure the
+/// previous file at `path` (if any) is unchanged and the temporary file is
+/// removed.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically_with(path, bytes, |file, bytes| file.write_all(bytes))
+}
+
+/// [`write_atomically`], with the writing step given by the caller:
+/// `write(temporary file, bytes)`. This is the seam where tests inject a
+/// failure mid-write (a writer that fails after N bytes, or one that
+/// writes to `/dev/full`) and check that the previous file survives.
+pub fn write_atomically_with(
+    path: &Path,
+    bytes: &[u8],
+    write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -187,11 +202,29 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
     let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
-    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    // On failure the temporary file is removed when `tmp` is dropped.
+    // On any failure below the temporary file is removed when `tmp` is
+    // dropped, and `path` has not been touched yet.
+    write(tmp.as_file_mut(), bytes).map_err(|e| Error::io(path, save_failure(e)))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(path, save_failure(e)))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// Rewords a failed write so that the user learns what happened to the
+/// file: a full disk is named as such, and either way the previous model
+/// is still there.
+fn save_failure(cause: io::Error) -> io::Error {
+    let what = if cause.kind() == io::ErrorKind::StorageFull {
+        format!("the disk is full ({cause})")
+    } else {
+        format!("writing failed ({cause})")
+    };
+    io::Error::new(
+        cause.kind(),
+        format!("{what}; nothing was saved and the previous file, if any, is unchanged"),
+    )
 }
 
 /// Reads a whole file in one call.

@@ -223,20 +223,40 @@ impl Classifier {
     }
 
     /// Verifies and decodes a model file's bytes; `source` names it in errors.
+    ///
+    /// Every size the metadata claims is checked against the bytes that
+    /// are really there before anything is allocated for it, so a damaged
+    /// or hostile header cannot make loading allocate more than the file
+    /// itself justifies.
     pub fn from_bytes(source: &str, bytes: &[u8]) -> Result<Self> {
         let bad = |m: String| Error::BadModel {
             path: source.to_string(),
             message: m,
         };
         let sections = format::decode(source, bytes)?;
-        let mut iter = sections.into_iter();
-        let meta_section = iter
-            .next()
-            .filter(|s| &s.tag == b"META")
+        let (meta_section, tensors) = sections
+            .split_first()
+            .filter(|(first, _)| &first.tag == b"META")
             .ok_or_else(|| bad("the first section is not META".into()))?;
         let meta: Meta = serde_json::from_slice(meta_section.bytes)
             .map_err(|e| bad(format!("metadata is not valid: {e}")))?;
         let config = meta.network;
+        // No width can exceed the file's length: every row and column of
+        // every matrix takes at least one stored byte. Checking this first
+        // keeps the size arithmetic below (and in `validate`) far from
+        // overflow, whatever the metadata says.
+        let widths = [("input rows", config.input_rows), ("dim", config.dim)]
+            .into_iter()
+            .chain(config.hidden.iter().map(|&w| ("hidden layer width", w)))
+            .chain(std::iter::once(("label count", config.n_labels)));
+        for (what, value) in widths {
+            if value > bytes.len() {
+                return Err(bad(format!(
+                    "the metadata claims {what} {value}, more than a file of {} bytes can hold",
+                    bytes.len()
+                )));
+            }
+        }
         config
             .validate()
             .map_err(|e| bad(format!("network settings: {e}")))?;
@@ -255,38 +275,57 @@ impl Classifier {
                 config.n_labels
             )));
         }
-        let featurizer = Featurizer::new(meta.settings.features.clone(), vocab.len());
-        if featurizer.input_rows() != config.input_rows {
+        let features = &meta.settings.features;
+        let buckets = if features.uses_buckets() {
+            features.buckets
+        } else {
+            0
+        };
+        // Checked here because `Featurizer::input_rows` adds without a check.
+        let input_rows = vocab.len().checked_add(buckets);
+        if input_rows != Some(config.input_rows) {
             return Err(bad(format!(
-                "the vocabulary and buckets give {} input rows but the embedding has {}",
-                featurizer.input_rows(),
+                "the vocabulary ({} words) and {buckets} buckets do not give the embedding's {} input rows",
+                vocab.len(),
                 config.input_rows
             )));
         }
+        let featurizer = Featurizer::new(features.clone(), vocab.len());
+        // After META: EMBD, IDFW (with idf), then DENW and DENB per layer.
+        let expected_tensors = 1 + usize::from(config.idf) + 2 * config.n_dense_layers();
+        if tensors.len() != expected_tensors {
+            return Err(bad(format!(
+                "{} sections after META, the network needs {expected_tensors}",
+                tensors.len()
+            )));
+        }
+        let mut iter = tensors.iter();
         let mut tensor = |tag: &[u8; 4], rows: usize, cols: usize| -> Result<Matrix<f32>> {
+            let name = String::from_utf8_lossy(tag);
             let section = iter
                 .next()
                 .filter(|s| &s.tag == tag)
-                .ok_or_else(|| bad(format!("missing section {}", String::from_utf8_lossy(tag))))?;
-            let values = format::bytes_to_f32s(section.bytes).ok_or_else(|| {
-                bad(format!(
-                    "section {} is not whole f32s",
-                    String::from_utf8_lossy(tag)
-                ))
-            })?;
-            if values.iter().any(|v| !v.is_finite()) {
+                .ok_or_else(|| bad(format!("missing section {name}")))?;
+            // The length must match the shape before a single value is
+            // read, so the allocation below is exactly the section's size.
+            let expected_len = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
+            if expected_len != Some(section.bytes.len()) {
                 return Err(bad(format!(
-                    "section {} holds NaN or infinite weights",
-                    String::from_utf8_lossy(tag)
+                    "section {name} holds {} bytes, the metadata's {rows}×{cols} f32 matrix needs {}",
+                    section.bytes.len(),
+                    expected_len.map_or_else(|| "more than any file holds".to_string(), |n| n.to_string())
                 )));
             }
-            let len = values.len();
-            Matrix::from_vec(rows, cols, values).ok_or_else(|| {
-                bad(format!(
-                    "section {} holds {len} values, expected {rows}×{cols}",
-                    String::from_utf8_lossy(tag)
-                ))
-            })
+            let values = format::bytes_to_f32s(section.bytes)
+                .ok_or_else(|| bad(format!("section {name} is not whole f32s")))?;
+            if let Some(at) = values.iter().position(|v| !v.is_finite()) {
+                return Err(bad(format!(
+                    "section {name} holds a NaN or infinite weight ({} at index {at})",
+                    values[at]
+                )));
+            }
+            Matrix::from_vec(rows, cols, values)
+                .ok_or_else(|| bad(format!("section {name} does not fit {rows}×{cols}")))
         };
         let embedding = tensor(b"EMBD", config.input_rows, config.dim)?;
         let feature_weights = if config.idf {
@@ -296,19 +335,18 @@ impl Classifier {
         };
         let mut layers = Vec::new();
         let mut fan_in = config.dim;
-        for &width in config
+        // The output layer has one row per label (per tree node with --loss hs).
+        for width in config
             .hidden
             .iter()
-            .chain(std::iter::once(&config.n_labels))
+            .copied()
+            .chain(std::iter::once(config.output_width()))
         {
             let weights = tensor(b"DENW", width, fan_in)?;
             let bias_len = if config.bias { width } else { 0 };
             let bias = tensor(b"DENB", 1, bias_len)?.as_slice().to_vec();
             layers.push(Dense { weights, bias });
             fan_in = width;
-        }
-        if iter.next().is_some() {
-            return Err(bad("unexpected extra sections".into()));
         }
         let network = Network::from_parts(config, embedding, layers, feature_weights)
             .map_err(|e| bad(e.to_string()))?;

@@ -1,7 +1,13 @@
 //! Model files: save → load gives bit-identical predictions; damaged files
-//! are refused with a clear message.
+//! are refused with a clear message; a save that fails part-way leaves the
+//! previous file as it was. (Targeted mutations of a file are in
+//! `model_mutations.rs`, committed fixtures of old versions in
+//! `model_fixtures.rs`.)
 
+use std::io::Write;
+use std::path::Path;
 use textnn::data::Example;
+use textnn::format;
 use textnn::nn::{Activation, Combine, Loss};
 use textnn::{Classifier, TrainConfig};
 
@@ -129,10 +135,97 @@ fn a_failed_save_leaves_the_previous_model_intact() {
     std::fs::write(blocker.join("x"), b"x").unwrap();
     assert!(models[1].save(&blocker).is_err());
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+    let leftovers = temporary_files(dir.path());
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// The `.tmp` files left in `dir`.
+fn temporary_files(dir: &Path) -> Vec<std::ffi::OsString> {
+    std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .filter(|n| n.to_string_lossy().ends_with(".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+        .collect()
+}
+
+/// A writer that accepts `left` bytes, then fails as a broken disk would.
+struct FailAfter<'a> {
+    inner: &'a mut std::fs::File,
+    left: usize,
+}
+
+impl Write for FailAfter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other("injected write failure"));
+        }
+        let n = buf.len().min(self.left);
+        self.left -= n;
+        self.inner.write(&buf[..n])
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[test]
+fn a_write_failing_part_way_leaves_the_previous_model_and_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.textnn");
+    let models = models();
+    models[0].save(&path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let new_bytes = models[1].to_bytes();
+    for fail_after in [0, 1, 24, new_bytes.len() / 2, new_bytes.len() - 1] {
+        // `save` is `write_atomically(path, to_bytes())`; the same code
+        // path, with a writer that fails after `fail_after` bytes.
+        let err = format::write_atomically_with(&path, &new_bytes, |file, bytes| {
+            FailAfter {
+                inner: file,
+                left: fail_after,
+            }
+            .write_all(bytes)
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("injected write failure") && err.contains("previous file"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before, "after {fail_after}");
+        assert!(temporary_files(dir.path()).is_empty(), "after {fail_after}");
+        // The old model still loads.
+        assert!(Classifier::load(&path).is_ok());
+    }
+    // And a save that succeeds afterwards replaces it.
+    models[1].save(&path).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), new_bytes);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_named_and_leaves_the_previous_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.textnn");
+    let models = models();
+    models[0].save(&path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    // /dev/full fails every write with ENOSPC, as a full disk does.
+    let err = format::write_atomically_with(&path, &models[1].to_bytes(), |_file, bytes| {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")?
+            .write_all(bytes)
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with(&path.display().to_string())
+            && err.contains("the disk is full")
+            && err.contains("nothing was saved and the previous file, if any, is unchanged"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert!(temporary_files(dir.path()).is_empty());
 }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use textnn::data::{read_file, Example, ReadOptions};
+use textnn::nn::Loss;
 use textnn::optim::OptimizerConfig;
 use textnn::train::{train, TrainEvent};
 use textnn::{Classifier, TrainConfig};
@@ -66,14 +67,22 @@ fn same_seed_and_threads_give_identical_model_bytes() {
             ..preset
         };
         let (first, threads) = train_reporting_threads(&config, &examples);
-        assert_eq!(threads, 2, "preset {} should train on 2 threads", config.preset);
+        assert_eq!(
+            threads, 2,
+            "preset {} should train on 2 threads",
+            config.preset
+        );
         let (second, _) = train_reporting_threads(&config, &examples);
         assert!(
             first.to_bytes() == second.to_bytes(),
             "preset {}: two runs with --threads 2 --seed 7 differ",
             config.preset
         );
-        assert_eq!(first.settings().threads, 2, "the model records its thread count");
+        assert_eq!(
+            first.settings().threads,
+            2,
+            "the model records its thread count"
+        );
     }
 }
 
@@ -87,8 +96,20 @@ fn two_threads_make_the_same_updates_as_one() {
         dropout: 0.0,
         ..TrainConfig::default_preset()
     };
-    let (one, _) = train_reporting_threads(&TrainConfig { threads: 1, ..config.clone() }, &examples);
-    let (two, threads) = train_reporting_threads(&TrainConfig { threads: 2, ..config.clone() }, &examples);
+    let (one, _) = train_reporting_threads(
+        &TrainConfig {
+            threads: 1,
+            ..config.clone()
+        },
+        &examples,
+    );
+    let (two, threads) = train_reporting_threads(
+        &TrainConfig {
+            threads: 2,
+            ..config.clone()
+        },
+        &examples,
+    );
     assert_eq!(threads, 2);
     let difference = largest_weight_difference(&one, &two);
     assert!(difference < 1e-4, "1 vs 2 threads differ by {difference}");
@@ -97,14 +118,21 @@ fn two_threads_make_the_same_updates_as_one() {
 
 #[test]
 fn the_sliced_trainer_matches_the_general_optimizer_path() {
+    for loss in [Loss::Softmax, Loss::Hs] {
+        sliced_matches_general(loss);
+    }
+}
+
+fn sliced_matches_general(loss: Loss) {
     // Clipping at a norm no gradient reaches changes nothing in the maths
     // but sends training through the general gradient + optimizer path.
     let examples = ha("train");
-    let config = TrainConfig {
+    let mut config = TrainConfig {
         epochs: 1,
         dropout: 0.0,
         ..TrainConfig::default_preset()
     };
+    config.network.loss = loss;
     let general = TrainConfig {
         optimizer: OptimizerConfig {
             clip_grad: Some(1e30),
@@ -115,9 +143,36 @@ fn the_sliced_trainer_matches_the_general_optimizer_path() {
     };
     let (reference, threads) = train_reporting_threads(&general, &examples);
     assert_eq!(threads, 1, "clipping trains on one thread");
-    let (sliced, _) = train_reporting_threads(&TrainConfig { threads: 2, ..config }, &examples);
+    let (sliced, _) = train_reporting_threads(
+        &TrainConfig {
+            threads: 2,
+            ..config
+        },
+        &examples,
+    );
     let difference = largest_weight_difference(&reference, &sliced);
-    assert!(difference < 1e-4, "sliced vs general differ by {difference}");
+    assert!(
+        difference < 1e-4,
+        "{loss}: sliced vs general differ by {difference}"
+    );
+}
+
+#[test]
+fn hierarchical_softmax_trains_reproducibly_on_two_threads() {
+    let (train_set, test_set) = (ha("train"), ha("test"));
+    let mut config = TrainConfig {
+        threads: 2,
+        seed: 7,
+        ..TrainConfig::default_preset()
+    };
+    config.network.loss = Loss::Hs;
+    let (first, threads) = train_reporting_threads(&config, &train_set);
+    assert_eq!(threads, 2);
+    let (second, _) = train_reporting_threads(&config, &train_set);
+    assert!(first.to_bytes() == second.to_bytes());
+    let reloaded = Classifier::from_bytes("hs model", &first.to_bytes()).unwrap();
+    let accuracy = accuracy(&reloaded, &test_set);
+    assert!(accuracy > 0.93, "hs accuracy {accuracy}");
 }
 
 #[test]
@@ -136,5 +191,8 @@ fn thread_count_does_not_change_accuracy() {
         .iter()
         .fold((1.0f64, 0.0f64), |(lo, hi), &a| (lo.min(a), hi.max(a)));
     assert!(lo > 0.95, "accuracies {accuracies:?}");
-    assert!(hi - lo < 0.01, "accuracies {accuracies:?} spread by more than a point");
+    assert!(
+        hi - lo < 0.01,
+        "accuracies {accuracies:?} spread by more than a point"
+    );
 }

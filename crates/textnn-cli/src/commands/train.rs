@@ -83,7 +83,7 @@ pub struct ModelArgs {
     /// Activation of hidden layers: identity, sigmoid, tanh, relu, leaky-relu, softplus.
     #[arg(long)]
     pub activation: Option<Activation>,
-    /// Output and loss: softmax (cross-entropy), ova (sigmoid + binary cross-entropy), squared (sigmoid + squared error).
+    /// Output and loss: softmax (cross-entropy), ova (sigmoid + binary cross-entropy), squared (sigmoid + squared error), hs (hierarchical softmax: Huffman tree of labels, fast with many labels).
     #[arg(long)]
     pub loss: Option<Loss>,
     /// Bias in dense layers (true or false).
@@ -510,13 +510,21 @@ impl Reporter {
                         (Some(l), Some(a)) => format!("  valid loss {l:.6}  valid accuracy {a:.4}"),
                         _ => String::new(),
                     };
+                    // Hierarchical softmax does not measure the training
+                    // error (it would cost every label's probability).
+                    let error = if s.error_rate.is_nan() {
+                        String::new()
+                    } else {
+                        format!(
+                            "  mean |t - p| {:.6}  training error rate {:.4}",
+                            s.mean_abs_error, s.error_rate
+                        )
+                    };
                     self.line(format!(
-                        "epoch {:>w$}/{}  loss {:.6}  mean |t - p| {:.6}  training error rate {:.4}  lr {:.6}  {:.0} examples/s{valid}",
+                        "epoch {:>w$}/{}  loss {:.6}{error}  lr {:.6}  {:.0} examples/s{valid}",
                         s.epoch,
                         s.epochs,
                         s.mean_loss,
-                        s.mean_abs_error,
-                        s.error_rate,
                         s.learning_rate,
                         s.examples_per_second,
                         w = s.epochs.to_string().len()

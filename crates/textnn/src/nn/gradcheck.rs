@@ -139,6 +139,8 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
         loss: case.loss,
         bias: true,
         init: Init::Uniform(0.8),
+        // An unbalanced tree for hierarchical softmax (ignored otherwise).
+        label_counts: vec![40, 25, 10, 5, 1],
     };
     // The config is small and valid, so construction cannot fail.
     let mut net: Network<f64> = Network::new(config, &mut rng).expect("valid gradcheck network");
@@ -156,7 +158,8 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
     let ids = [3_u32, 7, 3, 0, 10];
     let gold: Vec<usize> = match case.loss {
         Loss::Softmax => vec![2],
-        Loss::Ova | Loss::Squared => vec![1, 4],
+        // Two gold labels, one deep in the tree.
+        Loss::Ova | Loss::Squared | Loss::Hs => vec![1, 4],
     };
 
     let mut ws = Workspace::new(&net);

@@ -43,11 +43,17 @@ pub enum Loss {
     Ova,
     /// One sigmoid per label + squared error, as in the classic blog network.
     Squared,
+    /// Hierarchical softmax: a Huffman tree of labels by training count,
+    /// a sigmoid per internal node, cross-entropy (see
+    /// [`super::huffman`]). Trains in time logarithmic in the number of
+    /// labels. Its probabilities, loss and gradient need the tree, so the
+    /// [`super::Network`] computes them; the methods here serve the others.
+    Hs,
 }
 
 impl Loss {
     /// Every loss, for option lists and exhaustive tests.
-    pub const ALL: [Loss; 3] = [Loss::Softmax, Loss::Ova, Loss::Squared];
+    pub const ALL: [Loss; 4] = [Loss::Softmax, Loss::Ova, Loss::Squared, Loss::Hs];
 
     /// The name used on the command line and in model files.
     pub fn name(self) -> &'static str {
@@ -55,6 +61,7 @@ impl Loss {
             Loss::Softmax => "softmax",
             Loss::Ova => "ova",
             Loss::Squared => "squared",
+            Loss::Hs => "hs",
         }
     }
 
@@ -63,6 +70,7 @@ impl Loss {
         match self {
             Loss::Softmax => "softmax",
             Loss::Ova | Loss::Squared => "sigmoid",
+            Loss::Hs => "hierarchical softmax",
         }
     }
 
@@ -73,7 +81,7 @@ impl Loss {
             return F::zero();
         }
         match self {
-            Loss::Softmax => F::one() / F::c(gold.len() as f64),
+            Loss::Softmax | Loss::Hs => F::one() / F::c(gold.len() as f64),
             Loss::Ova | Loss::Squared => F::one(),
         }
     }
@@ -83,6 +91,7 @@ impl Loss {
     pub fn probabilities<F: Scalar>(self, logits: &[F], probs: &mut [F]) {
         match self {
             Loss::Softmax => softmax(logits, probs),
+            Loss::Hs => panic!("{}", HS_NEEDS_THE_TREE),
             Loss::Ova | Loss::Squared => {
                 for (p, &z) in probs.iter_mut().zip(logits) {
                     *p = sigmoid(z);
@@ -105,6 +114,7 @@ impl Loss {
                     .map(|&k| (lse - logits[k].to_f64_lossy()) / m)
                     .sum()
             }
+            Loss::Hs => panic!("{}", HS_NEEDS_THE_TREE),
             Loss::Ova => logits
                 .iter()
                 .enumerate()
@@ -132,6 +142,7 @@ impl Loss {
     /// `dL/dz` for one example, from the probabilities `p` the forward pass
     /// computed (see the table in the module docs).
     pub fn gradient<F: Scalar>(self, probs: &[F], gold: &[usize], dlogits: &mut [F]) {
+        assert!(self != Loss::Hs, "{}", HS_NEEDS_THE_TREE);
         for (k, (d, &p)) in dlogits.iter_mut().zip(probs).enumerate() {
             let t: F = self.target(k, gold);
             *d = match self {
@@ -140,10 +151,15 @@ impl Loss {
                 // dL/dp = p - t (the loss's own derivative) times
                 // dp/dz = p (1 - p) (the sigmoid's derivative).
                 Loss::Squared => (p - t) * p * (F::one() - p),
+                Loss::Hs => unreachable!(),
             };
         }
     }
 }
+
+/// Why [`Loss::Hs`] cannot compute probabilities, loss or gradient here.
+const HS_NEEDS_THE_TREE: &str =
+    "hierarchical softmax needs its label tree: go through Network or HuffmanTree";
 
 impl std::fmt::Display for Loss {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -157,7 +173,7 @@ impl std::str::FromStr for Loss {
         Loss::ALL
             .into_iter()
             .find(|l| l.name() == s)
-            .ok_or_else(|| format!("unknown loss {s:?}; choose one of softmax, ova, squared"))
+            .ok_or_else(|| format!("unknown loss {s:?}; choose one of softmax, ova, squared, hs"))
     }
 }
 
@@ -187,7 +203,7 @@ pub fn log_sum_exp<F: Scalar>(logits: &[F]) -> f64 {
 }
 
 /// `ln(1 + e^x)` without overflow.
-fn softplus(x: f64) -> f64 {
+pub(crate) fn softplus(x: f64) -> f64 {
     x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
@@ -241,7 +257,8 @@ mod tests {
     #[test]
     fn gradient_matches_finite_differences_of_the_value() {
         let h = 1e-6;
-        for loss in Loss::ALL {
+        // Hierarchical softmax has its own check in nn::huffman.
+        for loss in Loss::ALL.into_iter().filter(|&l| l != Loss::Hs) {
             for gold in [vec![0], vec![1, 2]] {
                 let logits = [0.3_f64, -1.2, 0.8];
                 let mut p = [0.0; 3];

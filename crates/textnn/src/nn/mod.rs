@@ -3,6 +3,7 @@
 
 pub mod activation;
 pub mod gradcheck;
+pub mod huffman;
 pub mod loss;
 pub mod network;
 

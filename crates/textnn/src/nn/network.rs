@@ -30,6 +30,7 @@
 //! ```
 
 use super::activation::Activation;
+use super::huffman::HuffmanTree;
 use super::loss::Loss;
 use crate::linalg::{add_scaled, Matrix, Scalar};
 use crate::{Error, Result};
@@ -110,6 +111,10 @@ pub struct NetworkConfig {
     pub bias: bool,
     /// How the weights start.
     pub init: Init,
+    /// Training count of each label; with `--loss hs` it shapes the
+    /// Huffman tree (empty: all labels count the same).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub label_counts: Vec<u64>,
 }
 
 impl Default for NetworkConfig {
@@ -126,6 +131,7 @@ impl Default for NetworkConfig {
             loss: Loss::Softmax,
             bias: false,
             init: Init::Default,
+            label_counts: Vec::new(),
         }
     }
 }
@@ -147,6 +153,13 @@ impl NetworkConfig {
         if self.n_labels == 0 {
             return bad("the training data has no labels".into());
         }
+        if !self.label_counts.is_empty() && self.label_counts.len() != self.n_labels {
+            return bad(format!(
+                "{} label counts for {} labels",
+                self.label_counts.len(),
+                self.n_labels
+            ));
+        }
         if let Some(w) = self.hidden.iter().find(|&&w| w == 0) {
             return bad(format!("hidden layer widths must be at least 1, got {w}"));
         }
@@ -157,7 +170,11 @@ impl NetworkConfig {
         }
         let mut total = self.input_rows.checked_mul(self.dim);
         let mut fan_in = self.dim;
-        for &width in self.hidden.iter().chain(std::iter::once(&self.n_labels)) {
+        for &width in self
+            .hidden
+            .iter()
+            .chain(std::iter::once(&self.output_width()))
+        {
             total = total.and_then(|t| t.checked_add(width.checked_mul(fan_in + 1)?));
             fan_in = width;
         }
@@ -189,6 +206,7 @@ impl NetworkConfig {
             Loss::Softmax => "cross-entropy",
             Loss::Ova => "binary cross-entropy",
             Loss::Squared => "squared error",
+            Loss::Hs => "cross-entropy, Huffman tree",
         };
         s.push_str(&format!(
             " → {} over {} labels ({loss}){}",
@@ -210,7 +228,27 @@ impl NetworkConfig {
 
     /// Width of the output of dense layer `l`.
     fn layer_output_width(&self, l: usize) -> usize {
-        self.hidden.get(l).copied().unwrap_or(self.n_labels)
+        self.hidden.get(l).copied().unwrap_or(self.output_width())
+    }
+
+    /// Outputs of the last layer: one per label, or one per internal node
+    /// of the Huffman tree (`labels − 1`) with hierarchical softmax.
+    pub fn output_width(&self) -> usize {
+        match self.loss {
+            Loss::Hs => self.n_labels.saturating_sub(1),
+            _ => self.n_labels,
+        }
+    }
+
+    /// The Huffman tree of hierarchical softmax, `None` for other losses.
+    fn huffman_tree(&self) -> Option<HuffmanTree> {
+        (self.loss == Loss::Hs).then(|| {
+            if self.label_counts.is_empty() {
+                HuffmanTree::new(&vec![1; self.n_labels.max(1)])
+            } else {
+                HuffmanTree::new(&self.label_counts)
+            }
+        })
     }
 
     /// Number of dense layers (hidden + output).
@@ -241,6 +279,8 @@ pub struct Network<F = f32> {
     /// Frozen per-row weights of the embedding bag (inverse document
     /// frequencies); empty unless `config.idf`.
     feature_weights: Vec<F>,
+    /// The label tree of hierarchical softmax (`None` for other losses).
+    tree: Option<HuffmanTree>,
 }
 
 impl<F: Scalar> Network<F> {
@@ -273,6 +313,7 @@ impl<F: Scalar> Network<F> {
             Vec::new()
         };
         Ok(Network {
+            tree: config.huffman_tree(),
             config,
             embedding,
             layers,
@@ -351,6 +392,7 @@ impl<F: Scalar> Network<F> {
             }
         }
         let mut network = Network {
+            tree: config.huffman_tree(),
             config,
             embedding,
             layers,
@@ -387,17 +429,16 @@ impl<F: Scalar> Network<F> {
         );
     }
 
-    /// The shape, the frozen feature weights, and the trainable weights
-    /// borrowed mutably, all at once (for trainers that split the work).
-    pub(crate) fn parts_mut(
-        &mut self,
-    ) -> (&NetworkConfig, &[F], &mut Matrix<F>, &mut Vec<Dense<F>>) {
-        (
-            &self.config,
-            &self.feature_weights,
-            &mut self.embedding,
-            &mut self.layers,
-        )
+    /// The shape, the frozen values, and the trainable weights, borrowed
+    /// all at once (for trainers that split the work).
+    pub(crate) fn parts_mut(&mut self) -> PartsMut<'_, F> {
+        PartsMut {
+            config: &self.config,
+            feature_weights: &self.feature_weights,
+            tree: self.tree.as_ref(),
+            embedding: &mut self.embedding,
+            layers: &mut self.layers,
+        }
     }
 
     /// Forward pass for the feature ids of one example. Leaves every
@@ -442,18 +483,31 @@ impl<F: Scalar> Network<F> {
                     }
                     self.dense_forward(l, ws);
                 }
-                self.config
-                    .loss
-                    .probabilities(&ws.outputs[self.layers.len()], &mut ws.probabilities);
+                self.output_probabilities(ws);
                 return;
             }
         }
         for l in 0..self.layers.len() {
             self.dense_forward(l, ws);
         }
-        self.config
-            .loss
-            .probabilities(&ws.outputs[self.layers.len()], &mut ws.probabilities);
+        self.output_probabilities(ws);
+    }
+
+    /// `ws.probabilities` from the logits of the last layer.
+    fn output_probabilities(&self, ws: &mut Workspace<F>) {
+        let logits = &ws.outputs[self.layers.len()];
+        match &self.tree {
+            Some(tree) => tree.probabilities(logits, &mut ws.probabilities),
+            None => self
+                .config
+                .loss
+                .probabilities(logits, &mut ws.probabilities),
+        }
+    }
+
+    /// The Huffman tree of hierarchical softmax (`None` for other losses).
+    pub fn tree(&self) -> Option<&HuffmanTree> {
+        self.tree.as_ref()
     }
 
     /// Forward pass without dropout (prediction, evaluation, gradient checks).
@@ -482,9 +536,11 @@ impl<F: Scalar> Network<F> {
 
     /// The loss of the example whose forward pass is in `ws`.
     pub fn loss(&self, ws: &Workspace<F>, gold: &[usize]) -> f64 {
-        self.config
-            .loss
-            .value(&ws.outputs[self.layers.len()], &ws.probabilities, gold)
+        let logits = &ws.outputs[self.layers.len()];
+        match &self.tree {
+            Some(tree) => tree.loss(logits, gold),
+            None => self.config.loss.value(logits, &ws.probabilities, gold),
+        }
     }
 
     /// Backward pass after [`Network::forward`] on the same `ids` and `ws`:
@@ -499,9 +555,13 @@ impl<F: Scalar> Network<F> {
     ) {
         let n = self.layers.len();
         // δ of the output layer: dL/dz, owned by the loss.
-        self.config
-            .loss
-            .gradient(&ws.probabilities, gold, &mut ws.deltas[n]);
+        match &self.tree {
+            Some(tree) => tree.gradient(&ws.outputs[n], gold, &mut ws.deltas[n]),
+            None => self
+                .config
+                .loss
+                .gradient(&ws.probabilities, gold, &mut ws.deltas[n]),
+        }
         for l in (0..n).rev() {
             let layer = &self.layers[l];
             let input = if ws.dropout_active {
@@ -601,6 +661,15 @@ fn fill_uniform<F: Scalar>(values: &mut [F], scale: f64, rng: &mut impl Rng) {
     }
 }
 
+/// A network's parts borrowed at once: [`Network::parts_mut`].
+pub(crate) struct PartsMut<'a, F> {
+    pub(crate) config: &'a NetworkConfig,
+    pub(crate) feature_weights: &'a [F],
+    pub(crate) tree: Option<&'a HuffmanTree>,
+    pub(crate) embedding: &'a mut Matrix<F>,
+    pub(crate) layers: &'a mut Vec<Dense<F>>,
+}
+
 /// Per-thread buffers of one forward/backward pass, so the hot loop
 /// allocates nothing.
 #[derive(Clone, Debug)]
@@ -628,7 +697,7 @@ impl<F: Scalar> Workspace<F> {
         let c = &network.config;
         let widths: Vec<usize> = std::iter::once(c.dim)
             .chain(c.hidden.iter().copied())
-            .chain(std::iter::once(c.n_labels))
+            .chain(std::iter::once(c.output_width()))
             .collect();
         let bufs = |ws: &[usize]| ws.iter().map(|&w| vec![F::zero(); w]).collect::<Vec<_>>();
         Workspace {

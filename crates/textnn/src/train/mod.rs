@@ -664,6 +664,12 @@ fn train_on(
     let network_config = NetworkConfig {
         input_rows: featurizer.input_rows(),
         n_labels: labels.len(),
+        // Hierarchical softmax shapes its tree by the label counts.
+        label_counts: if config.network.loss == Loss::Hs {
+            labels.counts().to_vec()
+        } else {
+            Vec::new()
+        },
         ..config.network.clone()
     };
     let parameters = network_config.validate()?;
@@ -735,7 +741,7 @@ fn run_epochs(
         let started = Instant::now();
         let (mut done_in_epoch, mut next_progress) = (0usize, progress_every);
         order.shuffle(rng);
-        let (mut loss_sum, mut abs_error_sum, mut wrong) = (0.0_f64, 0.0_f64, 0usize);
+        let (mut loss_sum, mut abs_error_sum, mut wrong) = (0.0_f64, 0.0_f64, 0.0_f64);
         if use_sliced {
             let plan = sliced::EpochPlan {
                 order: &order,
@@ -770,8 +776,11 @@ fn run_epochs(
                     learning_rate: totals.learning_rate,
                 });
             }
-            (loss_sum, abs_error_sum, wrong) =
-                (totals.loss_sum, totals.abs_error_sum, totals.wrong);
+            (loss_sum, abs_error_sum, wrong) = if totals.error_measured {
+                (totals.loss_sum, totals.abs_error_sum, totals.wrong as f64)
+            } else {
+                (totals.loss_sum, f64::NAN, f64::NAN)
+            };
             learning_rate = totals.learning_rate;
             seen += n;
         }
@@ -804,7 +813,7 @@ fn run_epochs(
                     .map(|(k, &p)| (config.network.loss.target::<f64>(k, gold) - p as f64).abs())
                     .sum::<f64>();
                 if !gold.contains(&argmax(probs)) {
-                    wrong += 1;
+                    wrong += 1.0;
                 }
                 network.backward(ids, gold, &mut workspace, &mut grads, scale);
             }
@@ -835,7 +844,7 @@ fn run_epochs(
             epochs: config.epochs,
             mean_loss: loss_sum / n as f64,
             mean_abs_error: abs_error_sum / (n * n_labels) as f64,
-            error_rate: wrong as f64 / n as f64,
+            error_rate: wrong / n as f64,
             learning_rate,
             examples_per_second: if elapsed > 0.0 {
                 n as f64 / elapsed

@@ -33,6 +33,7 @@ use super::barrier::{PoisonOnPanic, SpinBarrier};
 use super::columns::{split_columns, ColumnSlice};
 use super::{argmax, Batch, Prepared, Schedule, TrainConfig};
 use crate::linalg::{add_scaled, dot};
+use crate::nn::huffman::HuffmanTree;
 use crate::nn::{Activation, Loss, Network, NetworkConfig};
 use crate::optim::OptimizerKind;
 use rand::{Rng, SeedableRng};
@@ -113,6 +114,9 @@ pub(super) struct EpochTotals {
     pub loss_sum: f64,
     pub abs_error_sum: f64,
     pub wrong: usize,
+    /// Whether `abs_error_sum` and `wrong` were measured (not with
+    /// hierarchical softmax).
+    pub error_measured: bool,
     pub learning_rate: f32,
     /// The first non-finite loss, if training diverged.
     pub diverged: Option<f64>,
@@ -266,7 +270,13 @@ pub(super) fn run_epoch(
     scheduler: &mut Scheduler,
     progress: &mut dyn FnMut(usize, f64, f32),
 ) -> EpochTotals {
-    let (net_config, feature_weights, embedding, layers) = network.parts_mut();
+    let crate::nn::network::PartsMut {
+        config: net_config,
+        feature_weights,
+        tree,
+        embedding,
+        layers,
+    } = network.parts_mut();
     let output = &mut layers[0];
     let bounds = column_bounds(net_config.dim, threads);
     let threads = bounds.len() - 1;
@@ -283,6 +293,7 @@ pub(super) fn run_epoch(
         .collect();
     let context = Context {
         plan,
+        tree,
         net_config,
         feature_weights,
         shares: &shares,
@@ -291,6 +302,7 @@ pub(super) fn run_epoch(
     let chunk = (n / 20).clamp(256, 4096);
     let mut totals = EpochTotals {
         learning_rate: plan.config.learning_rate,
+        error_measured: tree.is_none(),
         ..EpochTotals::default()
     };
     let mut next_progress = plan.progress_every;
@@ -328,6 +340,7 @@ pub(super) fn run_epoch(
 /// What every slice reads and nobody writes during an epoch.
 struct Context<'a> {
     plan: &'a EpochPlan<'a>,
+    tree: Option<&'a HuffmanTree>,
     net_config: &'a NetworkConfig,
     feature_weights: &'a [f32],
     shares: &'a Shares,
@@ -393,6 +406,9 @@ struct Slice<'a> {
     mask: Vec<f32>,
     dropped: Vec<f32>,
     down: Vec<f32>,
+    /// Output rows in play for the current example (all of them unless
+    /// hierarchical softmax picks the gold paths' nodes).
+    rows: Vec<u32>,
     share: Vec<f32>,
     logits: Vec<f32>,
     probs: Vec<f32>,
@@ -426,6 +442,7 @@ impl<'a> Slice<'a> {
             mask: vec![0.0; width],
             dropped: vec![0.0; width],
             down: vec![0.0; width],
+            rows: (0..labels as u32).collect(),
             share: vec![0.0; labels],
             logits: vec![0.0; labels],
             probs: vec![0.0; labels],
@@ -510,10 +527,24 @@ impl<'a> Slice<'a> {
         } else {
             &self.hidden
         };
-        for (k, s) in self.share.iter_mut().enumerate() {
-            *s = dot(self.output.row(k), input);
+        // The output rows in play: every label, or with hierarchical
+        // softmax only the tree nodes on the gold labels' paths.
+        if let Some(tree) = context.tree {
+            self.rows.clear();
+            let gold = context.plan.data.gold(context.plan.order[i]);
+            for &g in gold {
+                for &(node, _) in tree.path(g) {
+                    if !self.rows.contains(&node) {
+                        self.rows.push(node);
+                    }
+                }
+            }
         }
-        context.shares.write(i % 2, self.index, &self.share);
+        let len = self.rows.len();
+        for (s, &row) in self.share[..len].iter_mut().zip(&self.rows) {
+            *s = dot(self.output.row(row as usize), input);
+        }
+        context.shares.write(i % 2, self.index, &self.share[..len]);
     }
 
     /// After every slice shared example `i`: the logits, probabilities,
@@ -531,12 +562,41 @@ impl<'a> Slice<'a> {
         let activation: Activation = context.net_config.embedding_activation;
         let example = plan.order[i];
         let gold = plan.data.gold(example);
-        context.shares.sum(i % 2, &mut self.logits);
-        for (z, &b) in self.logits.iter_mut().zip(&self.bias) {
-            *z += b;
+        let len = self.rows.len();
+        context.shares.sum(i % 2, &mut self.logits[..len]);
+        if !self.bias.is_empty() {
+            for (z, &row) in self.logits[..len].iter_mut().zip(&self.rows) {
+                *z += self.bias[row as usize];
+            }
         }
-        loss.probabilities(&self.logits, &mut self.probs);
-        let value = loss.value(&self.logits, &self.probs, gold);
+        let value = match context.tree {
+            None => {
+                loss.probabilities(&self.logits, &mut self.probs);
+                loss.value(&self.logits, &self.probs, gold)
+            }
+            Some(tree) => {
+                // L and δ over the path nodes only (see nn::huffman).
+                let m = gold.len().max(1) as f32;
+                self.delta[..len].fill(0.0);
+                let mut value = 0.0f64;
+                for &g in gold {
+                    for &(node, right) in tree.path(g) {
+                        let j = self
+                            .rows
+                            .iter()
+                            .position(|&r| r == node)
+                            .expect("node in play");
+                        let z = self.logits[j];
+                        value +=
+                            crate::nn::loss::softplus(if right { -z as f64 } else { z as f64 })
+                                / m as f64;
+                        let target = if right { 1.0 } else { 0.0 };
+                        self.delta[j] += (crate::nn::activation::sigmoid(z) - target) / m;
+                    }
+                }
+                value
+            }
+        };
         if !value.is_finite() {
             return Err(value);
         }
@@ -548,7 +608,11 @@ impl<'a> Slice<'a> {
             Schedule::Constant => config.learning_rate,
         };
         self.learning_rate = learning_rate;
-        if self.index == 0 {
+        if self.index == 0 && context.tree.is_some() {
+            // Measuring the error rate would need every label's
+            // probability: the full cost hierarchical softmax avoids.
+            self.loss_sum += value;
+        } else if self.index == 0 {
             self.loss_sum += value;
             self.abs_error_sum += self
                 .probs
@@ -560,7 +624,9 @@ impl<'a> Slice<'a> {
                 self.wrong += 1;
             }
         }
-        loss.gradient(&self.probs, gold, &mut self.delta);
+        if context.tree.is_none() {
+            loss.gradient(&self.probs, gold, &mut self.delta);
+        }
         // dL/d(input) = W[:, slice]ᵀ δ before W changes; then the output
         // weights and bias; then back through dropout and f'.
         let input = if config.dropout > 0.0 {
@@ -569,18 +635,20 @@ impl<'a> Slice<'a> {
             &self.hidden
         };
         self.down.fill(0.0);
-        for (k, &d) in self.delta.iter().enumerate() {
+        for (&row, &d) in self.rows.iter().zip(&self.delta[..len]) {
             if d != 0.0 {
-                add_scaled(&mut self.down, d, self.output.row(k));
+                add_scaled(&mut self.down, d, self.output.row(row as usize));
             }
         }
-        for (k, &d) in self.delta.iter().enumerate() {
+        for (&row, &d) in self.rows.iter().zip(&self.delta[..len]) {
             if d != 0.0 {
-                add_scaled(self.output.row_mut(k), -learning_rate * d, input);
+                add_scaled(self.output.row_mut(row as usize), -learning_rate * d, input);
             }
         }
-        for (b, &d) in self.bias.iter_mut().zip(&self.delta) {
-            *b -= learning_rate * d;
+        if !self.bias.is_empty() {
+            for (&row, &d) in self.rows.iter().zip(&self.delta[..len]) {
+                self.bias[row as usize] -= learning_rate * d;
+            }
         }
         if config.dropout > 0.0 {
             for (g, &m) in self.down.iter_mut().zip(&self.mask) {
