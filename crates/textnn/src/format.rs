@@ -53,6 +53,80 @@ pub struct Section {
     pub bytes: Vec<u8>,
 }
 
+/// The contents of a section to be written, borrowed from wherever they
+/// live, so a large matrix is written without a byte copy of it.
+#[derive(Clone, Copy, Debug)]
+pub enum SectionData<'a> {
+    /// Raw bytes.
+    Bytes(&'a [u8]),
+    /// `f32` values, written little-endian.
+    Floats(&'a [f32]),
+}
+
+impl SectionData<'_> {
+    fn len(&self) -> usize {
+        match self {
+            SectionData::Bytes(b) => b.len(),
+            SectionData::Floats(f) => f.len() * 4,
+        }
+    }
+}
+
+/// Writes a complete model file of `sections` to `out` as it goes, the
+/// checksum computed along the way: memory stays a small buffer, whatever
+/// the size of the weights. Gives the same bytes as [`encode`].
+pub fn write_sections(out: &mut impl Write, sections: &[([u8; 4], SectionData)]) -> io::Result<()> {
+    let mut out = ChecksumWriter {
+        inner: out,
+        hasher: crc32fast::Hasher::new(),
+    };
+    let body_len: usize = sections
+        .iter()
+        .map(|(_, d)| SECTION_HEADER_LEN + d.len())
+        .sum();
+    out.write_all(&MAGIC)?;
+    out.write_all(&FORMAT_VERSION.to_le_bytes())?;
+    out.write_all(&(sections.len() as u32).to_le_bytes())?;
+    out.write_all(&(body_len as u64).to_le_bytes())?;
+    let mut buffer = Vec::with_capacity(1 << 16);
+    for (tag, data) in sections {
+        out.write_all(tag)?;
+        out.write_all(&(data.len() as u64).to_le_bytes())?;
+        match data {
+            SectionData::Bytes(b) => out.write_all(b)?,
+            SectionData::Floats(values) => {
+                for chunk in values.chunks(1 << 14) {
+                    buffer.clear();
+                    for v in chunk {
+                        buffer.extend_from_slice(&v.to_le_bytes());
+                    }
+                    out.write_all(&buffer)?;
+                }
+            }
+        }
+    }
+    let crc = out.hasher.clone().finalize();
+    out.inner.write_all(&crc.to_le_bytes())?;
+    out.inner.flush()
+}
+
+/// Passes writes through and hashes what passed.
+struct ChecksumWriter<'w, W: Write> {
+    inner: &'w mut W,
+    hasher: crc32fast::Hasher,
+}
+
+impl<W: Write> Write for ChecksumWriter<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(bytes)?;
+        self.hasher.update(&bytes[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Serialises `sections` into a complete model file.
 pub fn encode(sections: &[Section]) -> Vec<u8> {
     let body_len: usize = sections
@@ -179,6 +253,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomically_with(path, bytes, |file, bytes| file.write_all(bytes))
 }
 
+/// [`write_atomically`] where `write` produces the contents into the
+/// temporary file itself (e.g. [`write_sections`] through a buffer), so
+/// they never need to be in memory all at once.
+pub fn write_atomically_by(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> Result<()> {
+    write_atomically_with(path, &[], |file, _| write(file))
+}
+
 /// [`write_atomically`], with the writing step given by the caller:
 /// `write(temporary file, bytes)`. This is the seam where tests inject a
 /// failure mid-write (a writer that fails after N bytes, or one that
@@ -259,6 +343,39 @@ pub fn bytes_to_f32s(bytes: &[u8]) -> Option<Vec<f32>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn streaming_writer_gives_the_bytes_of_encode() {
+        let floats: Vec<f32> = (0..40_000).map(|i| (i as f32).sin() * 1e3).collect();
+        let meta = br#"{"x":1}"#.to_vec();
+        let expected = encode(&[
+            Section {
+                tag: *b"META",
+                bytes: meta.clone(),
+            },
+            Section {
+                tag: *b"EMBD",
+                bytes: f32s_to_bytes(&floats),
+            },
+            Section {
+                tag: *b"DENB",
+                bytes: Vec::new(),
+            },
+        ]);
+        let mut streamed = Vec::new();
+        write_sections(
+            &mut streamed,
+            &[
+                (*b"META", SectionData::Bytes(&meta)),
+                (*b"EMBD", SectionData::Floats(&floats)),
+                (*b"DENB", SectionData::Floats(&[])),
+            ],
+        )
+        .unwrap();
+        assert!(streamed == expected);
+        assert_eq!(decode("streamed", &streamed).unwrap().len(), 3);
+    }
+
     use super::*;
 
     fn sample() -> Vec<u8> {

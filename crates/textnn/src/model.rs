@@ -18,7 +18,7 @@
 //! ```
 
 use crate::features::Featurizer;
-use crate::format::{self, Section};
+use crate::format::{self, SectionData};
 use crate::linalg::Matrix;
 use crate::nn::{Dense, Network, NetworkConfig, Workspace};
 use crate::text::TextPipeline;
@@ -164,8 +164,8 @@ impl Classifier {
         &self.settings
     }
 
-    /// The complete model file.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The model file's metadata section (JSON).
+    fn meta_bytes(&self) -> Vec<u8> {
         let entries = |d: &Dictionary| {
             d.names()
                 .iter()
@@ -181,39 +181,51 @@ impl Classifier {
             labels: entries(&self.labels),
         };
         // Serialising plain structs of strings and numbers cannot fail.
-        let meta = serde_json::to_vec(&meta).expect("model metadata serialises");
-        let mut sections = vec![
-            Section {
-                tag: *b"META",
-                bytes: meta,
-            },
-            Section {
-                tag: *b"EMBD",
-                bytes: format::f32s_to_bytes(self.network.embedding.as_slice()),
-            },
-        ];
-        if self.network.config().idf {
-            sections.push(Section {
-                tag: *b"IDFW",
-                bytes: format::f32s_to_bytes(self.network.feature_weights()),
-            });
-        }
-        for layer in &self.network.layers {
-            sections.push(Section {
-                tag: *b"DENW",
-                bytes: format::f32s_to_bytes(layer.weights.as_slice()),
-            });
-            sections.push(Section {
-                tag: *b"DENB",
-                bytes: format::f32s_to_bytes(&layer.bias),
-            });
-        }
-        format::encode(&sections)
+        serde_json::to_vec(&meta).expect("model metadata serialises")
     }
 
-    /// Writes the model to `path` atomically.
+    /// The sections of the model file, borrowing the weights.
+    fn sections<'a>(&'a self, meta: &'a [u8]) -> Vec<([u8; 4], SectionData<'a>)> {
+        let mut sections = vec![
+            (*b"META", SectionData::Bytes(meta)),
+            (
+                *b"EMBD",
+                SectionData::Floats(self.network.embedding.as_slice()),
+            ),
+        ];
+        if self.network.config().idf {
+            sections.push((
+                *b"IDFW",
+                SectionData::Floats(self.network.feature_weights()),
+            ));
+        }
+        for layer in &self.network.layers {
+            sections.push((*b"DENW", SectionData::Floats(layer.weights.as_slice())));
+            sections.push((*b"DENB", SectionData::Floats(&layer.bias)));
+        }
+        sections
+    }
+
+    /// The complete model file.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let meta = self.meta_bytes();
+        let mut bytes = Vec::new();
+        format::write_sections(&mut bytes, &self.sections(&meta))
+            .expect("writing to memory cannot fail");
+        bytes
+    }
+
+    /// Writes the model to `path` atomically, streaming the weights to the
+    /// file (no copy of them is made in memory).
     pub fn save(&self, path: &Path) -> Result<()> {
-        format::write_atomically(path, &self.to_bytes())
+        let meta = self.meta_bytes();
+        let sections = self.sections(&meta);
+        format::write_atomically_by(path, |file| {
+            format::write_sections(
+                &mut std::io::BufWriter::with_capacity(1 << 16, file),
+                &sections,
+            )
+        })
     }
 
     /// Loads and fully verifies a model file.

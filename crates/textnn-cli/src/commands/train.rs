@@ -265,15 +265,16 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     if let Some(e) = log_error {
         return Err(e.context("writing the training log"));
     }
-    let bytes = model.to_bytes();
-    textnn::format::write_atomically(&args.output, &bytes)
+    // Streams the weights to the file: no copy of the model in memory.
+    model
+        .save(&args.output)
         .with_context(|| "saving the model".to_string())?;
     if !quiet {
+        let size = std::fs::metadata(&args.output).map_or(0, |m| m.len());
         eprintln!(
-            "trained in {:.2}s; saved {} ({} bytes)",
+            "trained in {:.2}s; saved {} ({size} bytes)",
             started.elapsed().as_secs_f64(),
             args.output.display(),
-            bytes.len()
         );
     }
     Ok(ExitCode::SUCCESS)
