@@ -8,6 +8,7 @@
 mod args;
 mod commands;
 mod output;
+mod report;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;

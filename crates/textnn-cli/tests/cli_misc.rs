@@ -157,11 +157,12 @@ fn train_help_shows_the_preset_table() {
 }
 
 /// Every option of `train`, as `--name`.
-const TRAIN_OPTIONS: [&str; 40] = [
+const TRAIN_OPTIONS: [&str; 41] = [
     "--output",
     "--preset",
     "--log",
     "--valid",
+    "--report",
     "--valid-split",
     "--early-stopping",
     "--format",

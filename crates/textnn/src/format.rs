@@ -29,7 +29,7 @@
 
 use crate::{Error, Result};
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 /// First bytes of every textnn model file.
@@ -166,47 +166,7 @@ pub fn decode<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<SectionRef<'a>>> 
         path: source.to_string(),
         message: m,
     };
-    if bytes.len() >= 4 && bytes[..4] == FASTTEXT_MAGIC {
-        return Err(bad(
-            "this is a fastText .bin model; textnn cannot read it (train a textnn model with `textnn train`)"
-                .into(),
-        ));
-    }
-    if bytes.len() < MAGIC.len() || bytes[..MAGIC.len()] != MAGIC {
-        return Err(bad("not a textnn model (wrong magic bytes)".into()));
-    }
-    if bytes.len() < HEADER_LEN + CHECKSUM_LEN {
-        return Err(bad(format!(
-            "truncated: {} bytes is shorter than the {}-byte header",
-            bytes.len(),
-            HEADER_LEN + CHECKSUM_LEN
-        )));
-    }
-    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-    if version > FORMAT_VERSION {
-        return Err(bad(format!(
-            "made by a newer textnn: upgrade textnn to read it (format version {version}; this textnn reads versions {OLDEST_READABLE_VERSION} to {FORMAT_VERSION})"
-        )));
-    }
-    if version < OLDEST_READABLE_VERSION {
-        return Err(bad(format!("unknown format version {version}")));
-    }
-    let n_sections = u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes")) as usize;
-    let body_len = u64::from_le_bytes(bytes[16..24].try_into().expect("8 bytes"));
-    let actual_body = (bytes.len() - HEADER_LEN - CHECKSUM_LEN) as u64;
-    if body_len > actual_body {
-        return Err(bad(format!(
-            "truncated: the header announces {} bytes, the file has {}",
-            body_len.saturating_add((HEADER_LEN + CHECKSUM_LEN) as u64),
-            bytes.len()
-        )));
-    }
-    if body_len < actual_body {
-        return Err(bad(format!(
-            "{} unexpected bytes after the end of the model",
-            actual_body - body_len
-        )));
-    }
+    let (n_sections, body_len) = check_header(source, bytes, bytes.len() as u64)?;
     let (content, stored_crc) = bytes.split_at(bytes.len() - CHECKSUM_LEN);
     let stored_crc = u32::from_le_bytes(stored_crc.try_into().expect("4 bytes"));
     if crc32fast::hash(content) != stored_crc {
@@ -243,6 +203,59 @@ pub fn decode<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<SectionRef<'a>>> 
         return Err(bad(format!("{} bytes after the last section", rest.len())));
     }
     Ok(sections)
+}
+
+/// The checks on a file's first bytes `head` (at least the 24-byte header
+/// when the file is that long) and its total length: magic (naming a
+/// fastText `.bin`), version, and the body length against the file size.
+/// Returns the section count and the body length.
+fn check_header(source: &str, head: &[u8], file_len: u64) -> Result<(usize, u64)> {
+    let bad = |m: String| Error::BadModel {
+        path: source.to_string(),
+        message: m,
+    };
+    if head.len() >= 4 && head[..4] == FASTTEXT_MAGIC {
+        return Err(bad(
+            "this is a fastText .bin model; textnn cannot read it (train a textnn model with `textnn train`)"
+                .into(),
+        ));
+    }
+    if head.len() < MAGIC.len() || head[..MAGIC.len()] != MAGIC {
+        return Err(bad("not a textnn model (wrong magic bytes)".into()));
+    }
+    if file_len < (HEADER_LEN + CHECKSUM_LEN) as u64 {
+        return Err(bad(format!(
+            "truncated: {} bytes is shorter than the {}-byte header",
+            file_len,
+            HEADER_LEN + CHECKSUM_LEN
+        )));
+    }
+    let version = u32::from_le_bytes(head[8..12].try_into().expect("4 bytes"));
+    if version > FORMAT_VERSION {
+        return Err(bad(format!(
+            "made by a newer textnn: upgrade textnn to read it (format version {version}; this textnn reads versions {OLDEST_READABLE_VERSION} to {FORMAT_VERSION})"
+        )));
+    }
+    if version < OLDEST_READABLE_VERSION {
+        return Err(bad(format!("unknown format version {version}")));
+    }
+    let n_sections = u32::from_le_bytes(head[12..16].try_into().expect("4 bytes")) as usize;
+    let body_len = u64::from_le_bytes(head[16..24].try_into().expect("8 bytes"));
+    let actual_body = file_len - (HEADER_LEN + CHECKSUM_LEN) as u64;
+    if body_len > actual_body {
+        return Err(bad(format!(
+            "truncated: the header announces {} bytes, the file has {}",
+            body_len.saturating_add((HEADER_LEN + CHECKSUM_LEN) as u64),
+            file_len
+        )));
+    }
+    if body_len < actual_body {
+        return Err(bad(format!(
+            "{} unexpected bytes after the end of the model",
+            actual_body - body_len
+        )));
+    }
+    Ok((n_sections, body_len))
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same
@@ -311,6 +324,126 @@ fn save_failure(cause: io::Error) -> io::Error {
     )
 }
 
+/// A section read by [`read_file_sections`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedSection {
+    /// Four ASCII bytes naming the section.
+    pub tag: [u8; 4],
+    /// Its contents.
+    pub body: SectionBody,
+}
+
+/// The contents of an [`OwnedSection`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum SectionBody {
+    /// Raw bytes.
+    Bytes(Vec<u8>),
+    /// Little-endian `f32`s, decoded as they were read.
+    Floats(Vec<f32>),
+}
+
+/// Reads and verifies a model file section by section, with the checks of
+/// [`decode`] (the checksum last, before anything is returned). Sections
+/// tagged with one of `float_tags` (and a length that is a multiple of 4)
+/// are decoded into `f32`s as they are read, so loading needs the decoded
+/// weights plus a small buffer, not the file and its decoding at once. No
+/// section gets more memory than the bytes the file really has for it.
+pub fn read_file_sections(path: &Path, float_tags: &[[u8; 4]]) -> Result<Vec<OwnedSection>> {
+    let source = path.display().to_string();
+    if path.is_dir() {
+        return Err(Error::BadModel {
+            path: source,
+            message: "is a directory, not a model file".into(),
+        });
+    }
+    let bad = |m: String| Error::BadModel {
+        path: source.clone(),
+        message: m,
+    };
+    let io_error = |e: io::Error| Error::io(path, e);
+    let file = File::open(path).map_err(io_error)?;
+    let file_len = file.metadata().map_err(io_error)?.len();
+    let mut reader = HashingReader {
+        inner: io::BufReader::with_capacity(1 << 16, file),
+        hasher: crc32fast::Hasher::new(),
+    };
+    let mut head = [0u8; HEADER_LEN];
+    let head_len = file_len.min(HEADER_LEN as u64) as usize;
+    reader.read_exact(&mut head[..head_len]).map_err(io_error)?;
+    let (n_sections, body_len) = check_header(&source, &head[..head_len], file_len)?;
+    if n_sections as u64 > body_len / SECTION_HEADER_LEN as u64 {
+        return Err(bad(format!(
+            "the header announces {n_sections} sections, more than {body_len} bytes can hold"
+        )));
+    }
+    let mut sections = Vec::with_capacity(n_sections);
+    let mut remaining = body_len;
+    let mut buffer = vec![0u8; 1 << 16];
+    for i in 0..n_sections {
+        if remaining < SECTION_HEADER_LEN as u64 {
+            return Err(bad(format!("section {i} is cut off")));
+        }
+        let mut section_header = [0u8; SECTION_HEADER_LEN];
+        reader.read_exact(&mut section_header).map_err(io_error)?;
+        remaining -= SECTION_HEADER_LEN as u64;
+        let tag: [u8; 4] = section_header[..4].try_into().expect("4 bytes");
+        let len = u64::from_le_bytes(section_header[4..].try_into().expect("8 bytes"));
+        if len > remaining {
+            return Err(bad(format!(
+                "section {} claims {len} bytes, only {remaining} remain",
+                String::from_utf8_lossy(&tag)
+            )));
+        }
+        remaining -= len;
+        // `len` is at most the file's size, so these allocations are too.
+        let len = len as usize;
+        let body = if float_tags.contains(&tag) && len % 4 == 0 {
+            let mut values = Vec::with_capacity(len / 4);
+            let mut left = len;
+            while left > 0 {
+                let chunk = &mut buffer[..left.min(1 << 16)];
+                reader.read_exact(chunk).map_err(io_error)?;
+                values.extend(
+                    chunk
+                        .chunks_exact(4)
+                        .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))),
+                );
+                left -= chunk.len();
+            }
+            SectionBody::Floats(values)
+        } else {
+            let mut bytes = vec![0u8; len];
+            reader.read_exact(&mut bytes).map_err(io_error)?;
+            SectionBody::Bytes(bytes)
+        };
+        sections.push(OwnedSection { tag, body });
+    }
+    if remaining != 0 {
+        return Err(bad(format!("{remaining} bytes after the last section")));
+    }
+    let computed = reader.hasher.finalize();
+    let mut stored = [0u8; CHECKSUM_LEN];
+    reader.inner.read_exact(&mut stored).map_err(io_error)?;
+    if u32::from_le_bytes(stored) != computed {
+        return Err(bad("checksum mismatch: the file is corrupt".into()));
+    }
+    Ok(sections)
+}
+
+/// Passes reads through and hashes what passed.
+struct HashingReader<R> {
+    inner: R,
+    hasher: crc32fast::Hasher,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// Reads a whole file in one call.
 pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     if path.is_dir() {
@@ -343,6 +476,70 @@ pub fn bytes_to_f32s(bytes: &[u8]) -> Option<Vec<f32>> {
 
 #[cfg(test)]
 mod tests {
+
+    /// A small container with a bytes section and two float sections.
+    fn sample_file() -> (Vec<u8>, Vec<f32>) {
+        let floats: Vec<f32> = (0..300).map(|i| i as f32 * 0.5 - 7.0).collect();
+        let mut bytes = Vec::new();
+        write_sections(
+            &mut bytes,
+            &[
+                (*b"META", SectionData::Bytes(b"{\"a\":[1,2]}")),
+                (*b"EMBD", SectionData::Floats(&floats)),
+                (*b"DENB", SectionData::Floats(&floats[..3])),
+            ],
+        )
+        .unwrap();
+        (bytes, floats)
+    }
+
+    #[test]
+    fn reading_a_file_by_sections_gives_what_decode_gives() {
+        let (bytes, floats) = sample_file();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.textnn");
+        std::fs::write(&path, &bytes).unwrap();
+        let read = read_file_sections(&path, &[*b"EMBD", *b"DENB"]).unwrap();
+        let decoded = decode("m", &bytes).unwrap();
+        assert_eq!(read.len(), decoded.len());
+        assert_eq!(read[0].body, SectionBody::Bytes(decoded[0].bytes.to_vec()));
+        assert_eq!(read[1].body, SectionBody::Floats(floats.clone()));
+        assert_eq!(read[2].body, SectionBody::Floats(floats[..3].to_vec()));
+    }
+
+    #[test]
+    fn reading_by_sections_refuses_every_truncation_and_bit_flip() {
+        let (bytes, _) = sample_file();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.textnn");
+        for len in 0..bytes.len() {
+            std::fs::write(&path, &bytes[..len]).unwrap();
+            assert!(
+                read_file_sections(&path, &[*b"EMBD"]).is_err(),
+                "prefix of {len} bytes"
+            );
+        }
+        for at in (0..bytes.len()).step_by(7) {
+            for bit in [0, 3, 7] {
+                let mut flipped = bytes.clone();
+                flipped[at] ^= 1 << bit;
+                std::fs::write(&path, &flipped).unwrap();
+                let read = read_file_sections(&path, &[*b"EMBD"]);
+                assert!(read.is_err(), "bit {bit} of byte {at}");
+                assert_eq!(
+                    read.is_err(),
+                    decode("m", &flipped).is_err(),
+                    "both readers refuse byte {at}"
+                );
+            }
+        }
+        std::fs::write(&path, [bytes.as_slice(), b"x"].concat()).unwrap();
+        assert!(read_file_sections(&path, &[]).is_err(), "trailing byte");
+        assert!(read_file_sections(dir.path(), &[])
+            .unwrap_err()
+            .to_string()
+            .contains("directory"));
+    }
 
     #[test]
     fn streaming_writer_gives_the_bytes_of_encode() {

@@ -228,10 +228,22 @@ impl Classifier {
         })
     }
 
-    /// Loads and fully verifies a model file.
+    /// Loads and fully verifies a model file. The weights are decoded as
+    /// they are read, so loading needs about the model's size in memory,
+    /// not the file plus its decoding.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = format::read_file(path)?;
-        Self::from_bytes(&path.display().to_string(), &bytes)
+        let file_len = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
+        let sections = format::read_file_sections(path, &[*b"EMBD", *b"IDFW", *b"DENW", *b"DENB"])?
+            .into_iter()
+            .map(|s| Stored {
+                tag: s.tag,
+                data: match s.body {
+                    format::SectionBody::Bytes(b) => StoredData::Owned(b),
+                    format::SectionBody::Floats(f) => StoredData::Floats(f),
+                },
+            })
+            .collect();
+        Self::from_sections(&path.display().to_string(), sections, file_len)
     }
 
     /// Verifies and decodes a model file's bytes; `source` names it in errors.
@@ -241,17 +253,35 @@ impl Classifier {
     /// or hostile header cannot make loading allocate more than the file
     /// itself justifies.
     pub fn from_bytes(source: &str, bytes: &[u8]) -> Result<Self> {
+        let sections = format::decode(source, bytes)?
+            .into_iter()
+            .map(|s| Stored {
+                tag: s.tag,
+                data: StoredData::Borrowed(s.bytes),
+            })
+            .collect();
+        Self::from_sections(source, sections, bytes.len())
+    }
+
+    /// Builds the classifier from a verified file's sections; `file_len`
+    /// bounds every size the metadata may claim.
+    fn from_sections(source: &str, sections: Vec<Stored>, file_len: usize) -> Result<Self> {
         let bad = |m: String| Error::BadModel {
             path: source.to_string(),
             message: m,
         };
-        let sections = format::decode(source, bytes)?;
-        let (meta_section, tensors) = sections
-            .split_first()
-            .filter(|(first, _)| &first.tag == b"META")
+        let mut sections = sections.into_iter();
+        let meta_section = sections
+            .next()
+            .filter(|first| &first.tag == b"META")
             .ok_or_else(|| bad("the first section is not META".into()))?;
-        let meta: Meta = serde_json::from_slice(meta_section.bytes)
-            .map_err(|e| bad(format!("metadata is not valid: {e}")))?;
+        let meta: Meta = match &meta_section.data {
+            StoredData::Borrowed(b) => serde_json::from_slice(b),
+            StoredData::Owned(b) => serde_json::from_slice(b),
+            StoredData::Floats(_) => return Err(bad("the META section is not JSON".into())),
+        }
+        .map_err(|e| bad(format!("metadata is not valid: {e}")))?;
+        let tensors: Vec<Stored> = sections.collect();
         let config = meta.network;
         // No width can exceed the file's length: every row and column of
         // every matrix takes at least one stored byte. Checking this first
@@ -262,10 +292,9 @@ impl Classifier {
             .chain(config.hidden.iter().map(|&w| ("hidden layer width", w)))
             .chain(std::iter::once(("label count", config.n_labels)));
         for (what, value) in widths {
-            if value > bytes.len() {
+            if value > file_len {
                 return Err(bad(format!(
-                    "the metadata claims {what} {value}, more than a file of {} bytes can hold",
-                    bytes.len()
+                    "the metadata claims {what} {value}, more than a file of {file_len} bytes can hold"
                 )));
             }
         }
@@ -311,7 +340,7 @@ impl Classifier {
                 tensors.len()
             )));
         }
-        let mut iter = tensors.iter();
+        let mut iter = tensors.into_iter();
         let mut tensor = |tag: &[u8; 4], rows: usize, cols: usize| -> Result<Matrix<f32>> {
             let name = String::from_utf8_lossy(tag);
             let section = iter
@@ -321,15 +350,19 @@ impl Classifier {
             // The length must match the shape before a single value is
             // read, so the allocation below is exactly the section's size.
             let expected_len = rows.checked_mul(cols).and_then(|n| n.checked_mul(4));
-            if expected_len != Some(section.bytes.len()) {
+            if expected_len != Some(section.data.byte_len()) {
                 return Err(bad(format!(
                     "section {name} holds {} bytes, the metadata's {rows}×{cols} f32 matrix needs {}",
-                    section.bytes.len(),
+                    section.data.byte_len(),
                     expected_len.map_or_else(|| "more than any file holds".to_string(), |n| n.to_string())
                 )));
             }
-            let values = format::bytes_to_f32s(section.bytes)
-                .ok_or_else(|| bad(format!("section {name} is not whole f32s")))?;
+            let values = match section.data {
+                StoredData::Floats(values) => Some(values),
+                StoredData::Borrowed(b) => format::bytes_to_f32s(b),
+                StoredData::Owned(b) => format::bytes_to_f32s(&b),
+            }
+            .ok_or_else(|| bad(format!("section {name} is not whole f32s")))?;
             if let Some(at) = values.iter().position(|v| !v.is_finite()) {
                 return Err(bad(format!(
                     "section {name} holds a NaN or infinite weight ({} at index {at})",
@@ -374,6 +407,30 @@ impl Classifier {
 }
 
 /// Sorts `(label, probability)` by decreasing probability (ties: lower
+/// A section of a model file as the loader gets it.
+struct Stored<'a> {
+    tag: [u8; 4],
+    data: StoredData<'a>,
+}
+
+/// Borrowed from an in-memory file, read into memory, or already decoded.
+enum StoredData<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>),
+    Floats(Vec<f32>),
+}
+
+impl StoredData<'_> {
+    /// Length of the section in the file.
+    fn byte_len(&self) -> usize {
+        match self {
+            StoredData::Borrowed(b) => b.len(),
+            StoredData::Owned(b) => b.len(),
+            StoredData::Floats(f) => f.len() * 4,
+        }
+    }
+}
+
 /// label id first), keeps those ≥ `threshold`, then the first `k` (all if 0).
 pub fn rank(probs: &[f32], k: usize, threshold: f32) -> Vec<(usize, f32)> {
     let mut ranked: Vec<(usize, f32)> = probs

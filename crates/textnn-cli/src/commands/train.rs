@@ -29,6 +29,9 @@ pub struct TrainArgs {
     /// Validation data (same format options as INPUT): loss and accuracy after every epoch.
     #[arg(long, value_name = "FILE")]
     pub valid: Option<PathBuf>,
+    /// Write plots of the run (loss, error rate, learning rate) and an index.html explaining them to this folder.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
     #[command(flatten)]
@@ -206,6 +209,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     if config.early_stopping.is_some() && args.valid.is_none() && config.valid_split.is_none() {
         anyhow::bail!("early stopping needs validation data: give --valid FILE or --valid-split F");
     }
+    if let Some(dir) = &args.report {
+        crate::report::prepare_dir(dir)?;
+    }
     // Skipped lines are reported after training, where the summary is seen.
     let train_data = textnn::data::read_dataset(&args.input, &args.read.options(true))?;
     let examples = train_data.examples;
@@ -232,10 +238,17 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     };
     let mut log_error = None;
     let reporter = Reporter::new(print_every);
+    let mut recorder = args
+        .report
+        .as_ref()
+        .map(|_| crate::report::Recorder::new(config.learning_rate));
     let trained =
         textnn::train::train_validated(&config, &examples, valid.as_deref(), &mut |event| {
             if !quiet {
                 reporter.report(event);
+            }
+            if let Some(recorder) = recorder.as_mut() {
+                recorder.record(event);
             }
             if let (Some(log), TrainEvent::Epoch(stats)) = (log.as_mut(), event) {
                 if let Err(e) = log.record(stats, started.elapsed().as_secs_f64()) {
@@ -248,7 +261,42 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.valid {
         args::warn_about(path, &valid_report);
     }
-    let model = trained?;
+    let write_report = |model: Option<&std::path::Path>| -> anyhow::Result<()> {
+        let (Some(dir), Some(recorder)) = (&args.report, &recorder) else {
+            return Ok(());
+        };
+        let validation = match (&args.valid, config.valid_split) {
+            (Some(path), _) => Some(path.display().to_string()),
+            (None, Some(fraction)) => Some(format!(
+                "held out from the training data (--valid-split {fraction})"
+            )),
+            (None, None) => None,
+        };
+        let info = crate::report::RunInfo {
+            input: &args.input,
+            validation,
+            preset: &args.preset,
+            model,
+        };
+        let index = recorder
+            .write(dir, &info)
+            .with_context(|| format!("writing the training report to {}", dir.display()))?;
+        if !quiet {
+            eprintln!("wrote the training report {}", index.display());
+        }
+        Ok(())
+    };
+    let model = match trained {
+        Ok(model) => model,
+        Err(e) => {
+            // The plots of a run that failed (a diverging loss) help to
+            // see why; the training error is still the one reported.
+            if let Err(report_error) = write_report(None) {
+                eprintln!("textnn: warning: {report_error:#}");
+            }
+            return Err(e.into());
+        }
+    };
     let unseen = match (&args.valid, &valid) {
         (Some(path), Some(examples)) => {
             let unseen = UnseenLabels::count(model.labels(), examples);
@@ -277,6 +325,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             args.output.display(),
         );
     }
+    write_report(Some(&args.output))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -58,7 +58,50 @@ pub(super) fn split_columns<'a>(
         .collect()
 }
 
+/// Asks the CPU to start loading rows of a [`ColumnSlice`] before they
+/// are needed (hides memory latency when rows are picked at random from
+/// a large matrix).
+#[derive(Clone, Copy)]
+pub(super) struct Prefetcher {
+    data: *const f32,
+    rows: usize,
+    cols: usize,
+    lo: usize,
+}
+
+impl Prefetcher {
+    /// Hints that this slice's part of row `r` will be read soon; rows
+    /// out of range are ignored.
+    #[inline]
+    pub(super) fn prefetch(self, r: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if r < self.rows {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            // SAFETY: the address is inside the matrix (r < rows, lo <
+            // cols or the slice is empty and lo = cols, one past a row that
+            // still lies within the allocation or at its end). A prefetch
+            // is only a hint: it reads nothing into the program, writes
+            // nothing, and cannot fault. SSE is part of every x86-64 CPU.
+            unsafe {
+                _mm_prefetch::<_MM_HINT_T0>(self.data.add(r * self.cols + self.lo) as *const i8)
+            };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (r, self.data, self.rows, self.cols, self.lo);
+    }
+}
+
 impl ColumnSlice<'_> {
+    /// A prefetcher for this slice's rows.
+    pub(super) fn prefetcher(&self) -> Prefetcher {
+        Prefetcher {
+            data: self.data,
+            rows: self.rows,
+            cols: self.cols,
+            lo: self.lo,
+        }
+    }
+
     /// Number of rows of the matrix.
     pub(super) fn rows(&self) -> usize {
         self.rows

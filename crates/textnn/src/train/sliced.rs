@@ -30,7 +30,7 @@
 //! `parallel` in the environment pins the mode (for benchmarks).
 
 use super::barrier::{PoisonOnPanic, SpinBarrier};
-use super::columns::{split_columns, ColumnSlice};
+use super::columns::{split_columns, ColumnSlice, Prefetcher};
 use super::{argmax, Batch, Prepared, Schedule, TrainConfig};
 use crate::linalg::{add_scaled, dot};
 use crate::nn::huffman::HuffmanTree;
@@ -498,9 +498,15 @@ impl<'a> Slice<'a> {
         // cache line their columns share at the same moment.
         let backwards = self.index % 2 == 1;
         self.hidden.fill(0.0);
-        for_each_occurrence(ids, bag_weights, backwards, |id, x| {
-            add_scaled(&mut self.hidden, x, self.embedding.row(id));
-        });
+        for_each_occurrence(
+            ids,
+            bag_weights,
+            backwards,
+            self.embedding.prefetcher(),
+            |id, x| {
+                add_scaled(&mut self.hidden, x, self.embedding.row(id));
+            },
+        );
         context
             .net_config
             .embedding_activation
@@ -657,29 +663,40 @@ impl<'a> Slice<'a> {
         }
         activation.backward_in_place(&self.hidden, &mut self.down);
         let backwards = self.index % 2 == 1;
-        for_each_occurrence(ids, bag_weights, backwards, |id, x| {
-            add_scaled(self.embedding.row_mut(id), -learning_rate * x, &self.down);
-        });
+        for_each_occurrence(
+            ids,
+            bag_weights,
+            backwards,
+            self.embedding.prefetcher(),
+            |id, x| {
+                add_scaled(self.embedding.row_mut(id), -learning_rate * x, &self.down);
+            },
+        );
         Ok(())
     }
 }
 
-/// Calls `f(id, x)` for each feature occurrence, in order or backwards.
+/// Rows fetched ahead of their use in the bag loops.
+const PREFETCH_AHEAD: usize = 6;
+
+/// Calls `f(id, x)` for each feature occurrence, in order or backwards,
+/// asking for the row `PREFETCH_AHEAD` occurrences later to be loaded.
 #[inline]
 fn for_each_occurrence(
     ids: &[u32],
     weights: &[f32],
     backwards: bool,
+    prefetcher: Prefetcher,
     mut f: impl FnMut(usize, f32),
 ) {
-    if backwards {
-        for (&id, &x) in ids.iter().zip(weights).rev() {
-            f(id as usize, x);
+    let n = ids.len().min(weights.len());
+    let at = |k: usize| if backwards { n - 1 - k } else { k };
+    for k in 0..n {
+        if k + PREFETCH_AHEAD < n {
+            prefetcher.prefetch(ids[at(k + PREFETCH_AHEAD)] as usize);
         }
-    } else {
-        for (&id, &x) in ids.iter().zip(weights) {
-            f(id as usize, x);
-        }
+        let i = at(k);
+        f(ids[i] as usize, weights[i]);
     }
 }
 

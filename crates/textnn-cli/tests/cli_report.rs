@@ -1,0 +1,129 @@
+//! `textnn train --report DIR`: the plots and the page that shows them.
+
+mod common;
+
+use common::{data, failure, fast_with, run, success};
+use std::path::Path;
+
+/// The plots every report with validation data has.
+const PLOTS: [&str; 3] = ["loss.svg", "error_rate.svg", "learning_rate.svg"];
+
+/// Trains on the tiny corpus with a report in `dir`, asserting success.
+fn train_with_report(dir: &Path, extra: &[&str]) {
+    let model = dir.join("model.textnn");
+    let report = dir.join("report");
+    let mut args = vec![
+        "train".to_string(),
+        data("train.txt").to_str().unwrap().to_string(),
+        "-o".to_string(),
+        model.to_str().unwrap().to_string(),
+        "--report".to_string(),
+        report.to_str().unwrap().to_string(),
+    ];
+    args.extend(fast_with(extra));
+    success(&run(&args));
+}
+
+/// The `points` of the polyline with `class="CLASS"` in `svg`, as pairs.
+fn series_points(svg: &str, class: &str) -> Vec<(f64, f64)> {
+    let document = roxmltree::Document::parse(svg).expect("the SVG is well-formed XML");
+    let lines: Vec<roxmltree::Node> = document
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("class") == Some(class))
+        .collect();
+    assert_eq!(lines.len(), 1, "one polyline of class {class}");
+    lines[0]
+        .attribute("points")
+        .expect("a polyline has points")
+        .split_whitespace()
+        .map(|pair| {
+            let (x, y) = pair.split_once(',').expect("points are x,y");
+            (x.parse().unwrap(), y.parse().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn report_has_a_page_and_a_plot_per_figure_with_one_point_per_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    train_with_report(dir.path(), &["--valid-split", "0.2", "--epochs", "6"]);
+    let report = dir.path().join("report");
+    let index = std::fs::read_to_string(report.join("index.html")).unwrap();
+    for plot in PLOTS {
+        assert!(
+            index.contains(&format!("src=\"{plot}\"")),
+            "index.html does not show {plot}:\n{index}"
+        );
+        let svg = std::fs::read_to_string(report.join(plot)).unwrap();
+        roxmltree::Document::parse(&svg)
+            .unwrap_or_else(|e| panic!("{plot} is not well-formed XML: {e}"));
+        assert!(
+            svg.contains("examples seen"),
+            "{plot} lacks its x axis label"
+        );
+    }
+    for words in [
+        "error measure",
+        "fraction of examples",
+        "size of each weight update",
+    ] {
+        assert!(index.contains(words), "index.html lacks {words:?}");
+    }
+
+    let loss = std::fs::read_to_string(report.join("loss.svg")).unwrap();
+    let train = series_points(&loss, "train-loss");
+    let valid = series_points(&loss, "valid-loss");
+    assert_eq!(
+        train.len(),
+        6,
+        "one training loss point per epoch: {train:?}"
+    );
+    assert_eq!(
+        valid.len(),
+        6,
+        "one validation loss point per epoch: {valid:?}"
+    );
+    // Examples seen grow from epoch to epoch: x increases left to right.
+    assert!(train.windows(2).all(|w| w[0].0 < w[1].0), "{train:?}");
+
+    let errors = std::fs::read_to_string(report.join("error_rate.svg")).unwrap();
+    assert_eq!(series_points(&errors, "valid-error-rate").len(), 6);
+    let rates = std::fs::read_to_string(report.join("learning_rate.svg")).unwrap();
+    // The starting rate, then the rate at the end of each epoch.
+    assert_eq!(series_points(&rates, "learning-rate").len(), 7);
+}
+
+#[test]
+fn report_without_validation_plots_training_figures_only() {
+    let dir = tempfile::tempdir().unwrap();
+    train_with_report(dir.path(), &["--epochs", "3"]);
+    let report = dir.path().join("report");
+    let loss = std::fs::read_to_string(report.join("loss.svg")).unwrap();
+    assert_eq!(series_points(&loss, "train-loss").len(), 3);
+    assert!(!loss.contains("valid-loss"), "no validation data, no line");
+    let index = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(
+        index.contains("--valid-split"),
+        "the page says how to get validation figures"
+    );
+}
+
+#[test]
+fn report_to_an_existing_file_fails_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, "keep me").unwrap();
+    let model = dir.path().join("model.textnn");
+    let output = run([
+        "train",
+        data("train.txt").to_str().unwrap(),
+        "-o",
+        model.to_str().unwrap(),
+        "--report",
+        file.to_str().unwrap(),
+        "--quiet",
+    ]);
+    failure(&output, 1, &[file.to_str().unwrap(), "not a folder"]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+    assert!(!model.exists(), "refused before training");
+}
