@@ -273,18 +273,6 @@ pub fn write_atomically_by(
     path: &Path,
     write: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> Result<()> {
-    write_atomically_with(path, &[], |file, _| write(file))
-}
-
-/// [`write_atomically`], with the writing step given by the caller:
-/// `write(temporary file, bytes)`. This is the seam where tests inject a
-/// failure mid-write (a writer that fails after N bytes, or one that
-/// writes to `/dev/full`) and check that the previous file survives.
-pub fn write_atomically_with(
-    path: &Path,
-    bytes: &[u8],
-    write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
-) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -301,12 +289,24 @@ pub fn write_atomically_with(
     let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
     // On any failure below the temporary file is removed when `tmp` is
     // dropped, and `path` has not been touched yet.
-    write(tmp.as_file_mut(), bytes).map_err(|e| Error::io(path, save_failure(e)))?;
+    write(tmp.as_file_mut()).map_err(|e| Error::io(path, save_failure(e)))?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::io(path, save_failure(e)))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// [`write_atomically`], with the writing step given by the caller:
+/// `write(temporary file, bytes)`. This is the seam where tests inject a
+/// failure mid-write (a writer that fails after N bytes, or one that
+/// writes to `/dev/full`) and check that the previous file survives.
+pub fn write_atomically_with(
+    path: &Path,
+    bytes: &[u8],
+    write: impl FnOnce(&mut File, &[u8]) -> io::Result<()>,
+) -> Result<()> {
+    write_atomically_by(path, |file| write(file, bytes))
 }
 
 /// Rewords a failed write so that the user learns what happened to the
@@ -442,17 +442,6 @@ impl<R: Read> Read for HashingReader<R> {
         self.hasher.update(&buf[..n]);
         Ok(n)
     }
-}
-
-/// Reads a whole file in one call.
-pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    if path.is_dir() {
-        return Err(Error::BadModel {
-            path: path.display().to_string(),
-            message: "is a directory, not a model file".into(),
-        });
-    }
-    std::fs::read(path).map_err(|e| Error::io(path, e))
 }
 
 /// Little-endian bytes of `values`.

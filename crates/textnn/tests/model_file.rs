@@ -4,34 +4,14 @@
 //! `model_mutations.rs`, committed fixtures of old versions in
 //! `model_fixtures.rs`.)
 
+mod common;
+
+use common::examples;
 use std::io::Write;
 use std::path::Path;
-use textnn::data::Example;
 use textnn::format;
 use textnn::nn::{Activation, Combine, Loss};
 use textnn::{Classifier, TrainConfig};
-
-fn examples() -> Vec<Example> {
-    let rows = [
-        ("turn on the kitchen light", "on"),
-        ("switch the lamp on", "on"),
-        ("lights on in the hall please", "on"),
-        ("turn off the kitchen light", "off"),
-        ("switch the lamp off", "off"),
-        ("kill the lights in the hall", "off"),
-        ("what is the weather like", "weather"),
-        ("will it rain tomorrow", "weather"),
-        ("how cold is it outside", "weather"),
-    ];
-    rows.iter()
-        .enumerate()
-        .map(|(i, (text, label))| Example {
-            text: text.to_string(),
-            labels: vec![label.to_string()],
-            line: i + 1,
-        })
-        .collect()
-}
 
 /// A small model of every architecture family, so each section kind is written.
 fn models() -> Vec<Classifier> {
@@ -178,8 +158,9 @@ fn a_write_failing_part_way_leaves_the_previous_model_and_no_temporary_file() {
     let before = std::fs::read(&path).unwrap();
     let new_bytes = models[1].to_bytes();
     for fail_after in [0, 1, 24, new_bytes.len() / 2, new_bytes.len() - 1] {
-        // `save` is `write_atomically(path, to_bytes())`; the same code
-        // path, with a writer that fails after `fail_after` bytes.
+        // `save` streams into the temporary file of `write_atomically_by`,
+        // which this goes through too, with a writer that fails after
+        // `fail_after` bytes.
         let err = format::write_atomically_with(&path, &new_bytes, |file, bytes| {
             FailAfter {
                 inner: file,

@@ -714,8 +714,16 @@ fn run_epochs(
         Batch::Full => n,
     };
     let mut workspace = Workspace::new(network);
-    let mut grads = Gradients::new(network);
-    let mut optimizer = Optimizer::new(config.optimizer.clone(), network);
+    // Gradient buffers and optimizer state serve the general path only
+    // (the sliced trainer updates in place); `Gradients` alone holds a
+    // slot per input row.
+    let use_sliced = sliced::supported(config).is_ok();
+    let mut general = (!use_sliced).then(|| {
+        (
+            Gradients::new(network),
+            Optimizer::new(config.optimizer.clone(), network),
+        )
+    });
     let mut order: Vec<usize> = (0..n).collect();
     let total = (config.epochs as f64) * (n as f64);
     let mut seen = 0usize;
@@ -729,7 +737,6 @@ fn run_epochs(
     let mut epochs_since_best = 0;
     // Progress events: about 100 per epoch, none for small epochs.
     let progress_every = (n / 100).max(1_000);
-    let use_sliced = sliced::supported(config).is_ok();
     let mut scheduler =
         sliced::Scheduler::new(match std::env::var("TEXTNN_EXECUTION").as_deref() {
             Ok("serial") => sliced::Execution::Serial,
@@ -784,7 +791,10 @@ fn run_epochs(
             learning_rate = totals.learning_rate;
             seen += n;
         }
-        for batch in order.chunks(batch_size).filter(|_| !use_sliced) {
+        for batch in order.chunks(batch_size) {
+            let Some((grads, optimizer)) = general.as_mut() else {
+                break; // the sliced trainer ran this epoch
+            };
             let scale = match config.reduction {
                 Reduction::Mean => 1.0 / batch.len() as f32,
                 Reduction::Sum => 1.0,
@@ -815,7 +825,7 @@ fn run_epochs(
                 if !gold.contains(&argmax(probs)) {
                     wrong += 1.0;
                 }
-                network.backward(ids, gold, &mut workspace, &mut grads, scale);
+                network.backward(ids, gold, &mut workspace, grads, scale);
             }
             seen += batch.len();
             done_in_epoch += batch.len();
@@ -825,7 +835,7 @@ fn run_epochs(
                 }
                 Schedule::Constant => config.learning_rate,
             };
-            optimizer.step(network, &mut grads, learning_rate);
+            optimizer.step(network, grads, learning_rate);
             if done_in_epoch >= next_progress && done_in_epoch < n {
                 next_progress = done_in_epoch + progress_every;
                 observer(&TrainEvent::Progress {
