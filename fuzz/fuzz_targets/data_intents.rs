@@ -1,25 +1,15 @@
-//! Arbitrary bytes as a intents data file: `parse_bytes` must return
+//! Arbitrary bytes as an intents data file: `parse_bytes` must return
 //! examples or a `FILE:LINE` error, never panic. The first byte picks
 //! whether labels are required (training) or optional (prediction input)
-//! and whether invalid UTF-8 is refused or replaced (`lossy`).
+//! and whether invalid UTF-8 is refused or replaced (`lossy`); see
+//! `common`.
 #![no_main]
 
+mod common;
+
 use libfuzzer_sys::fuzz_target;
-use textnn::data::{parse_bytes, DataFormat, ReadOptions};
+use textnn::data::DataFormat;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, file)) = data.split_first() else {
-        return;
-    };
-    let options = ReadOptions {
-        require_labels: flags & 1 == 0,
-        lossy: flags & 2 != 0,
-        ..ReadOptions::default()
-    };
-    if let Ok(examples) = parse_bytes("fuzz.intents", file, DataFormat::Intents, &options) {
-        for example in &examples {
-            assert!(example.line >= 1);
-            assert!(!options.require_labels || !example.labels.is_empty());
-        }
-    }
+    common::parse_and_check(data, "fuzz.intents", DataFormat::Intents);
 });

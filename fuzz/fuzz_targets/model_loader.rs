@@ -9,6 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use textnn::nn::Loss;
 use textnn::Classifier;
 
 fuzz_target!(|data: &[u8]| {
@@ -29,12 +30,21 @@ fuzz_target!(|data: &[u8]| {
     }
 });
 
-/// Predicts with an accepted model and checks that re-encoding is stable.
-/// (The ranking is not checked: finite weights near `f32::MAX` overflow
-/// the logits to infinity and the probabilities to NaN, which `rank`
-/// leaves out — a known limit of the forward pass, not of the loader.)
+/// Predicts with an accepted model — one probability per label, each in
+/// [0, 1], summing to 1 for softmax and hierarchical softmax, even when
+/// finite weights near `f32::MAX` overflow inside the forward pass — and
+/// checks that re-encoding is stable.
 fn exercise(model: &Classifier) {
-    let _ = model.predict("turn on the light", 0, 0.0);
+    let ranked = model.predict("turn on the light", 0, 0.0);
+    assert_eq!(ranked.len(), model.labels().len());
+    assert!(
+        ranked.iter().all(|(_, p)| (0.0..=1.0).contains(p)),
+        "{ranked:?}"
+    );
+    if matches!(model.network().config().loss, Loss::Softmax | Loss::Hs) {
+        let sum: f64 = ranked.iter().map(|&(_, p)| f64::from(p)).sum();
+        assert!((sum - 1.0).abs() < 1e-4, "sum {sum}: {ranked:?}");
+    }
     let bytes = model.to_bytes();
     let again = Classifier::from_bytes("fuzz", &bytes).expect("a saved model loads");
     assert_eq!(again.to_bytes(), bytes);

@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod interrupt;
 mod output;
 mod report;
 
@@ -26,6 +27,8 @@ struct Cli {
 enum Command {
     /// Train a classifier on labelled text and save it.
     Train(Box<commands::train::TrainArgs>),
+    /// Search training settings for the best validation score within a time budget, and save the best model.
+    Autotune(Box<commands::autotune::AutotuneArgs>),
     /// Score a model on labelled text: accuracy, loss, P@k, R@k, per-label F1.
     Test(commands::test::TestArgs),
     /// Print the top labels of each input line.
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Train(a) => commands::train::run(*a),
+        Command::Autotune(a) => commands::autotune::run(*a),
         Command::Test(a) => commands::test::run(a),
         Command::Predict(a) => commands::predict::run(a),
         Command::Serve(a) => commands::serve::run(a),
@@ -62,6 +66,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if matches!(e.downcast_ref(), Some(textnn::Error::Interrupted { .. })) => {
+            // The shell's code for "ended by Ctrl-C" (128 + SIGINT).
+            eprintln!("textnn: {e:#}");
+            ExitCode::from(130)
+        }
         Err(e) => {
             eprintln!("textnn: {e:#}");
             ExitCode::from(1)

@@ -143,6 +143,7 @@ impl Recorder {
             TrainEvent::StoppedEarly { epoch, reason } => {
                 self.stopped_early = Some((*epoch, reason.clone()));
             }
+            TrainEvent::Evaluation(_) | TrainEvent::Resumed { .. } => {}
         }
     }
 

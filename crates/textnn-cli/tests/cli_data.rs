@@ -252,6 +252,55 @@ fn a_ten_megabyte_line_trains_and_predicts() {
     assert_eq!(success(&output).lines().count(), 1);
 }
 
+/// Unicode spaces separate words for both tokenizers: a model trained on
+/// ASCII-spaced text predicts the same for a text whose words are joined
+/// by no-break, em, narrow no-break, ideographic or other Unicode spaces,
+/// read from stdin (fastText lines) or kept whole in a JSONL file.
+#[test]
+fn unicode_spaces_separate_predicted_words_like_ascii_spaces_for_both_presets() {
+    let spaces = [
+        ' ', '\u{A0}', '\u{2000}', '\u{2003}', '\u{200A}', '\u{202F}', '\u{205F}', '\u{3000}',
+        '\u{1680}', '\u{85}', '\u{2028}',
+    ];
+    let words = ["please", "play", "some", "jazz", "music"];
+    let texts: Vec<String> = spaces
+        .iter()
+        .map(|space| words.join(&space.to_string()))
+        .collect();
+    let stdin: String = texts.iter().map(|text| format!("{text}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let jsonl = dir.path().join("predict.jsonl");
+    let records: String = texts
+        .iter()
+        .map(|text| format!("{}\n", serde_json::json!({ "text": text })))
+        .collect();
+    std::fs::write(&jsonl, records).unwrap();
+    for preset in ["fasttext", "default"] {
+        let trained = common::train(&data("train.txt"), &["--preset", preset]);
+        let from_stdin = run_with_stdin(["predict", trained.path(), "--k", "3"], stdin.clone());
+        let from_jsonl = run([
+            "predict",
+            trained.path(),
+            jsonl.to_str().unwrap(),
+            "--k",
+            "3",
+        ]);
+        for (source, output) in [("stdin", from_stdin), ("jsonl", from_jsonl)] {
+            let out = success(&output);
+            let lines: Vec<&str> = out.lines().collect();
+            assert_eq!(lines.len(), spaces.len(), "{preset}, {source}: {out}");
+            assert!(lines[0].starts_with("music "), "{preset}, {source}: {out}");
+            for (space, line) in spaces.iter().zip(&lines) {
+                assert_eq!(
+                    line, &lines[0],
+                    "{preset}, {source}, U+{:04X}",
+                    *space as u32
+                );
+            }
+        }
+    }
+}
+
 /// The exit-code contract, in one place: 0 on success, 1 with `textnn:
 /// FILE:LINE: reason` on stderr and nothing on stdout for runtime and data
 /// errors, 2 with clap's `error:` for usage errors.

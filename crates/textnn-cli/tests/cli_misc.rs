@@ -157,10 +157,14 @@ fn train_help_shows_the_preset_table() {
 }
 
 /// Every option of `train`, as `--name`.
-const TRAIN_OPTIONS: [&str; 41] = [
+const TRAIN_OPTIONS: [&str; 45] = [
     "--output",
     "--preset",
     "--log",
+    "--eval-every",
+    "--checkpoint-every",
+    "--checkpoint",
+    "--resume",
     "--valid",
     "--report",
     "--valid-split",
@@ -411,6 +415,43 @@ fn training_log_has_one_record_per_epoch_with_validation_figures() {
         let error_rate = r["valid_error_rate"].as_f64().unwrap();
         assert!((error_rate - (1.0 - accuracy)).abs() < 1e-12);
         assert!(r["train_loss"].as_f64().unwrap().is_finite());
+        assert_eq!(r["kind"], "epoch");
+        // Softmax: the gradient of the embedding and of the output layer,
+        // and no saturation (the units are not sigmoids).
+        let layers = r["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), 2, "{r}");
+        for layer in layers {
+            assert!(layer["gradient_norm"].as_f64().unwrap() > 0.0, "{r}");
+            assert!(layer["saturated"].is_null(), "{r}");
+        }
+    }
+}
+
+#[test]
+fn eval_every_adds_records_inside_epochs() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("train.jsonl");
+    let log_arg = log.to_str().unwrap();
+    train(
+        &data("train.txt"),
+        &["--epochs", "4", "--valid-split", "0.3", "--log", log_arg, "--eval-every", "5"],
+    );
+    let records: Vec<Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let seen: Vec<u64> = records
+        .iter()
+        .map(|r| r["examples_seen"].as_u64().unwrap())
+        .collect();
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    let inside: Vec<&Value> = records.iter().filter(|r| r["kind"] == "evaluation").collect();
+    assert_eq!(records.len() - inside.len(), 4, "one record per epoch");
+    assert!(inside.len() >= 8, "{} evaluations inside epochs", inside.len());
+    for r in inside {
+        assert_eq!(r["examples_seen"].as_u64().unwrap() % 5, 0, "{r}");
+        assert!(r["valid_loss"].as_f64().unwrap().is_finite(), "{r}");
     }
 }
 

@@ -1,6 +1,8 @@
 //! The hot kernels on fastText-sized operands: `dot` and `add_scaled` on
 //! 100-wide rows (the embedding bag and its gradient), softmax over 57
-//! labels and the 57×100 output layer `z = W a`.
+//! labels and the 57×100 output layer `z = W a`; and each fast kernel
+//! against its reference version at the widths the trainer uses (100 on
+//! one thread, about 50 per slice on two).
 //!
 //! `cargo bench -p textnn --bench kernels`
 
@@ -11,6 +13,7 @@ mod common;
 use criterion::{criterion_group, criterion_main, Criterion};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use textnn::linalg::kernels::Kernels;
 use textnn::linalg::{add_scaled, dot, Matrix};
 use textnn::nn::loss::softmax;
 
@@ -51,9 +54,35 @@ fn kernels(c: &mut Criterion) {
     });
 }
 
+/// `fast-vs-reference/<kernel> <width>/<kernels>`: the same call through
+/// [`Kernels::reference`] and through [`Kernels::detect`] (only the first
+/// on a CPU without AVX2 and FMA).
+fn fast_vs_reference(c: &mut Criterion) {
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let mut group = c.benchmark_group("fast-vs-reference");
+    let mut choices = vec![Kernels::reference()];
+    if Kernels::detect() != Kernels::reference() {
+        choices.push(Kernels::detect());
+    }
+    for kernels in choices {
+        for width in [52, DIM, 300] {
+            let a = random_vec(&mut rng, width);
+            let b = random_vec(&mut rng, width);
+            group.bench_function(format!("dot {width}/{}", kernels.name()), |bench| {
+                bench.iter(|| kernels.dot(black_box(&a), black_box(&b)))
+            });
+            let mut y = vec![0.0_f32; width];
+            group.bench_function(format!("add_scaled {width}/{}", kernels.name()), |bench| {
+                bench.iter(|| kernels.add_scaled(black_box(&mut y), black_box(1e-9), black_box(&b)))
+            });
+        }
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::quick();
-    targets = kernels
+    targets = kernels, fast_vs_reference
 }
 criterion_main!(benches);

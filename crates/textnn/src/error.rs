@@ -61,6 +61,27 @@ pub enum Error {
         /// The learning rate in use.
         learning_rate: f32,
     },
+    /// Training was asked to stop (Ctrl-C) and did, at a point where the
+    /// weights are whole.
+    #[error("training interrupted in epoch {epoch}{}", interrupted_hint(checkpoint.as_deref()))]
+    Interrupted {
+        /// The epoch in progress.
+        epoch: usize,
+        /// The checkpoint written on the way out, if checkpoints are on.
+        checkpoint: Option<PathBuf>,
+    },
+}
+
+/// What an interrupted run tells the user to do next.
+fn interrupted_hint(checkpoint: Option<&std::path::Path>) -> String {
+    match checkpoint {
+        Some(path) => format!(
+            "; the checkpoint {} holds the progress: run the same command with --resume {} to go on",
+            path.display(),
+            path.display()
+        ),
+        None => "; nothing was saved (--checkpoint-every N keeps progress)".to_string(),
+    }
 }
 
 /// Shorthand for results carrying [`Error`].

@@ -7,6 +7,7 @@
 //! shows why a prediction came out as it did and traces the chain rule.
 #![deny(missing_docs)]
 
+pub mod autotune;
 pub mod data;
 pub mod error;
 pub mod explain;

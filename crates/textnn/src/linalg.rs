@@ -2,7 +2,10 @@
 //!
 //! `dot(a, b) = Σ a_i b_i`, `add_scaled(y, a, x): y ← y + a·x`, and a
 //! row-major [`Matrix`]. Everything is generic over [`Scalar`] so the same
-//! code runs in `f32` for training and in `f64` for gradient checks.
+//! code runs in `f32` for training and in `f64` for gradient checks. In
+//! `f32`, `dot` and `add_scaled` run the [`kernels`] chosen at run time
+//! (AVX2 + FMA where the CPU has them); `f64` always runs the plain
+//! [`kernels::reference`] loops.
 //!
 //! ```
 //! use textnn::linalg::{add_scaled, dot};
@@ -11,6 +14,8 @@
 //! assert_eq!(y, vec![2.0, 4.0]);
 //! assert_eq!(dot(&y, &[1.0, 1.0]), 6.0);
 //! ```
+
+pub mod kernels;
 
 use num_traits::{Float, FromPrimitive};
 
@@ -28,39 +33,45 @@ pub trait Scalar:
     fn to_f64_lossy(self) -> f64 {
         self.to_f64().unwrap_or(f64::NAN)
     }
+    /// `Σ a_i b_i` over the common length; [`dot`] calls this. The plain
+    /// loop unless the type has a faster one.
+    #[inline]
+    fn dot_slices(a: &[Self], b: &[Self]) -> Self {
+        kernels::reference::dot(a, b)
+    }
+    /// `y ← y + a·x` over the common length; [`add_scaled`] calls this. The
+    /// plain loop unless the type has a faster one.
+    #[inline]
+    fn add_scaled_slices(y: &mut [Self], a: Self, x: &[Self]) {
+        kernels::reference::add_scaled(y, a, x)
+    }
 }
-impl Scalar for f32 {}
+
+/// `f32` runs the kernels chosen at run time ([`kernels::active`]).
+impl Scalar for f32 {
+    #[inline]
+    fn dot_slices(a: &[f32], b: &[f32]) -> f32 {
+        kernels::dot(a, b)
+    }
+    #[inline]
+    fn add_scaled_slices(y: &mut [f32], a: f32, x: &[f32]) {
+        kernels::add_scaled(y, a, x)
+    }
+}
+
+/// `f64` (gradient checks) always runs the reference loops.
 impl Scalar for f64 {}
 
 /// `Σ a_i b_i` over the common length.
 #[inline]
 pub fn dot<F: Scalar>(a: &[F], b: &[F]) -> F {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    // Eight independent accumulators over fixed-size chunks let the
-    // compiler keep them in vector registers without reassociating a
-    // single running sum (which it may not do for floats).
-    let mut acc = [F::zero(); 8];
-    let (a_chunks, b_chunks) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (a_rest, b_rest) = (a_chunks.remainder(), b_chunks.remainder());
-    for (ca, cb) in a_chunks.zip(b_chunks) {
-        for i in 0..8 {
-            acc[i] = acc[i] + ca[i] * cb[i];
-        }
-    }
-    let mut sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (&x, &y) in a_rest.iter().zip(b_rest) {
-        sum = sum + x * y;
-    }
-    sum
+    F::dot_slices(a, b)
 }
 
 /// `y ← y + a·x` over the common length.
 #[inline]
 pub fn add_scaled<F: Scalar>(y: &mut [F], a: F, x: &[F]) {
-    for (yi, &xi) in y.iter_mut().zip(x) {
-        *yi = *yi + a * xi;
-    }
+    F::add_scaled_slices(y, a, x)
 }
 
 /// `y ← a·y`.

@@ -166,6 +166,44 @@ impl Optimizer {
         }
     }
 
+    /// The state a checkpoint keeps: the step count and every moment
+    /// vector, in a fixed order (none for plain SGD).
+    pub(crate) fn state(&self) -> (u64, Vec<&[f32]>) {
+        let moments = std::iter::once(&self.embedding)
+            .chain(self.layers.iter().flat_map(|(w, b)| [w, b]))
+            .flat_map(|m| [m.first.as_slice(), m.second.as_slice()])
+            .collect();
+        (self.steps, moments)
+    }
+
+    /// Puts back a [`Optimizer::state`]; `Err` names the first vector whose
+    /// length does not fit this optimizer.
+    pub(crate) fn restore(&mut self, steps: u64, vectors: &[Vec<f32>]) -> Result<(), String> {
+        let mut targets: Vec<&mut Vec<f32>> = std::iter::once(&mut self.embedding)
+            .chain(self.layers.iter_mut().flat_map(|(w, b)| [w, b]))
+            .flat_map(|m| [&mut m.first, &mut m.second])
+            .collect();
+        if targets.len() != vectors.len() {
+            return Err(format!(
+                "{} optimizer vectors stored, {} expected",
+                vectors.len(),
+                targets.len()
+            ));
+        }
+        for (k, (target, stored)) in targets.iter_mut().zip(vectors).enumerate() {
+            if target.len() != stored.len() {
+                return Err(format!(
+                    "optimizer vector {k} has {} values, {} expected",
+                    stored.len(),
+                    target.len()
+                ));
+            }
+            target.copy_from_slice(stored);
+        }
+        self.steps = steps;
+        Ok(())
+    }
+
     /// Applies one update with learning rate `learning_rate`, then clears
     /// `grads` (dense gradients are zeroed in the same pass that reads them).
     pub fn step(&mut self, network: &mut Network, grads: &mut Gradients, learning_rate: f32) {

@@ -54,6 +54,41 @@ impl Counter {
         (id, true)
     }
 
+    /// Adds every name and count of `other`, taking `other`'s names in the
+    /// order it first saw them; returns, for each of `other`'s provisional
+    /// ids, the name's provisional id here. Merging the counters of the
+    /// consecutive parts of a corpus in order thus gives the same ids and
+    /// counts as one counter reading the whole corpus.
+    pub fn merge(&mut self, other: Counter) -> Vec<u32> {
+        if self.is_empty() {
+            // Nothing to look up: take the table as it is.
+            let ids = (0..other.len() as u32).collect();
+            *self = other;
+            return ids;
+        }
+        let mut names = vec![String::new(); other.len()];
+        for (name, id) in other.index {
+            names[id as usize] = name;
+        }
+        names
+            .into_iter()
+            .zip(other.counts)
+            .map(|(name, count)| self.add_count(name, count))
+            .collect()
+    }
+
+    /// Counts `count` more occurrences of `name`; returns its provisional id.
+    fn add_count(&mut self, name: String, count: u64) -> u32 {
+        if let Some(&id) = self.index.get(&name) {
+            self.counts[id as usize] += count;
+            return id;
+        }
+        let id = self.counts.len() as u32;
+        self.index.insert(name, id);
+        self.counts.push(count);
+        id
+    }
+
     /// Distinct names seen so far.
     pub fn len(&self) -> usize {
         self.counts.len()
@@ -172,6 +207,52 @@ mod tests {
         for (w, p) in words.iter().zip(provisional) {
             assert_eq!(dictionary.id(w), final_ids[p as usize]);
         }
+    }
+
+    #[test]
+    fn merged_parts_count_like_the_whole() {
+        let words = ["b", "a", "b", "c", "a", "b", "d", "c", "e", "a", "f", "b"];
+        let mut whole = Counter::default();
+        let whole_ids: Vec<u32> = words.iter().map(|w| whole.add(w).0).collect();
+        let whole_counts = whole.counts.clone();
+        let whole_dictionary = whole.finish(1);
+        // (cut points of `words` into consecutive parts)
+        let table: [&[usize]; 5] = [&[], &[0], &[12], &[3, 3, 7], &[1, 2, 5, 9, 11]];
+        for cuts in table {
+            let mut bounds = vec![0];
+            bounds.extend_from_slice(cuts);
+            bounds.push(words.len());
+            let mut merged = Counter::default();
+            let mut merged_ids = Vec::new();
+            for part in bounds.windows(2).map(|b| &words[b[0]..b[1]]) {
+                let mut counter = Counter::default();
+                let local: Vec<u32> = part.iter().map(|w| counter.add(w).0).collect();
+                let to_merged = merged.merge(counter);
+                merged_ids.extend(local.iter().map(|&id| to_merged[id as usize]));
+            }
+            assert_eq!(merged_ids, whole_ids, "cuts {cuts:?}");
+            assert_eq!(merged.counts, whole_counts, "cuts {cuts:?}");
+            assert_eq!(merged.finish(1), whole_dictionary, "cuts {cuts:?}");
+        }
+    }
+
+    #[test]
+    fn merge_maps_each_provisional_id() {
+        let mut first = Counter::default();
+        for w in ["x", "y", "x"] {
+            first.add(w);
+        }
+        let mut second = Counter::default();
+        for w in ["z", "x", "z", "z"] {
+            second.add(w);
+        }
+        // second's ids: z = 0, x = 1; in first: x = 0, y = 1, then z = 2.
+        assert_eq!(first.merge(second), [2, 0]);
+        assert_eq!(first.counts, [3, 1, 3]);
+        assert_eq!(first.merge(Counter::default()), [] as [u32; 0]);
+        let mut empty = Counter::default();
+        assert_eq!(empty.merge(first), [0, 1, 2]);
+        assert_eq!(empty.counts, [3, 1, 3]);
     }
 
     #[test]

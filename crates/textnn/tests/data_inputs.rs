@@ -6,6 +6,8 @@
 
 use std::time::{Duration, Instant};
 use textnn::data::{parse_dataset, DataFormat, Dataset, Example, ReadOptions, ReadReport};
+use textnn::text::{TextPipeline, TokenizerKind};
+use textnn::TrainConfig;
 
 /// Parses `bytes` as `format` under the name `t`, with `options`.
 fn parse_with(format: DataFormat, bytes: &[u8], options: &ReadOptions) -> textnn::Result<Dataset> {
@@ -410,6 +412,70 @@ fn unicode_spaces_are_kept_in_csv_and_json_texts_and_trimmed_from_labels() {
         let dataset = parse(format, file.as_bytes()).unwrap();
         assert_eq!(dataset.examples[0].text, text, "{format}");
         assert_eq!(dataset.examples[0].labels, ["a"], "{format}");
+    }
+}
+
+/// Every Unicode white-space character that is not ASCII: `char::is_whitespace`.
+const UNICODE_SPACES: [char; 19] = [
+    '\u{85}', '\u{A0}', '\u{1680}', '\u{2000}', '\u{2001}', '\u{2002}', '\u{2003}', '\u{2004}',
+    '\u{2005}', '\u{2006}', '\u{2007}', '\u{2008}', '\u{2009}', '\u{200A}', '\u{2028}', '\u{2029}',
+    '\u{202F}', '\u{205F}', '\u{3000}',
+];
+
+/// The tokens of `text` under the fastText preset's pipeline (whitespace
+/// tokenizer) and under the default one (unicode tokenizer).
+fn tokens_of_both_tokenizers(text: &str) -> (Vec<String>, Vec<String>) {
+    let whitespace = TextPipeline::new(TrainConfig::fasttext().text);
+    assert_eq!(whitespace.config().tokenizer, TokenizerKind::Whitespace);
+    let unicode = TextPipeline::new(TrainConfig::default_preset().text);
+    assert_eq!(unicode.config().tokenizer, TokenizerKind::Unicode);
+    (whitespace.tokenize(text), unicode.tokenize(text))
+}
+
+#[test]
+fn unicode_spaces_split_whitespace_tokens_as_the_fasttext_reader_splits_words() {
+    assert!(UNICODE_SPACES.iter().all(|c| c.is_whitespace()));
+    for space in UNICODE_SPACES {
+        let text = format!("one{space}two");
+        // The fastText reader: two words (and a label after the space).
+        let line = format!("__label__a{space}{text}\n");
+        let dataset = parse(DataFormat::FastText, line.as_bytes()).unwrap();
+        assert_eq!(
+            dataset.examples[0].text, "one two",
+            "U+{:04X}",
+            space as u32
+        );
+        assert_eq!(dataset.examples[0].labels, ["a"], "U+{:04X}", space as u32);
+        // Both tokenizers: two tokens, whether the text came through the
+        // fastText reader (joined by ' ') or kept whole (CSV, JSON, predict).
+        for seen in [text.as_str(), "one two"] {
+            let (whitespace, unicode) = tokens_of_both_tokenizers(seen);
+            assert_eq!(whitespace, ["one", "two"], "U+{:04X}", space as u32);
+            assert_eq!(unicode, ["one", "two"], "U+{:04X}", space as u32);
+        }
+    }
+}
+
+#[test]
+fn zero_width_characters_are_not_spaces() {
+    // (text, whitespace tokens, unicode tokens): U+200B ZERO WIDTH SPACE,
+    // U+2060 WORD JOINER and U+FEFF are not white space, so no reader or
+    // whitespace tokenizer splits there; UAX #29 cuts at U+200B only.
+    let cases: [(&str, &[&str], &[&str]); 3] = [
+        ("one\u{200B}two", &["one\u{200B}two"], &["one", "two"]),
+        ("one\u{2060}two", &["one\u{2060}two"], &["one\u{2060}two"]),
+        ("one\u{FEFF}two", &["one\u{FEFF}two"], &["one\u{FEFF}two"]),
+    ];
+    for (text, whitespace_expected, unicode_expected) in cases {
+        let line = format!("__label__a {text}\n");
+        let dataset = parse(DataFormat::FastText, line.as_bytes()).unwrap();
+        assert_eq!(dataset.examples[0].text, text);
+        let csv = format!("text,label\n{text},a\n");
+        let dataset = parse(DataFormat::Csv, csv.as_bytes()).unwrap();
+        assert_eq!(dataset.examples[0].text, text);
+        let (whitespace, unicode) = tokens_of_both_tokenizers(text);
+        assert_eq!(whitespace, whitespace_expected, "{text:?}");
+        assert_eq!(unicode, unicode_expected, "{text:?}");
     }
 }
 

@@ -6,18 +6,22 @@
 //! - the model loader returns a model or an error on arbitrary bytes and on
 //!   mutated model files whose checksum was made valid again;
 //! - save → load round-trips: the same bytes and bit-identical predictions;
-//! - softmax probabilities lie in [0, 1] and sum to 1 for any finite
-//!   logits, huge ones included.
+//! - softmax probabilities lie in [0, 1] and sum to 1 for any logits,
+//!   huge and infinite ones included;
+//! - networks with finite weights of any size (up to `f32::MAX`) give
+//!   probabilities in [0, 1] that sum to 1 for softmax (issue 6).
 //!
 //! Case counts are modest so the whole file runs in a few seconds.
 
 mod common;
 
 use proptest::prelude::*;
+use rand::rngs::mock::StepRng;
 use std::sync::OnceLock;
 use textnn::data::{parse_bytes, DataFormat, ReadOptions};
+use textnn::linalg::Matrix;
 use textnn::nn::loss::softmax;
-use textnn::nn::{Activation, Combine, Loss};
+use textnn::nn::{Activation, Combine, Dense, Loss, Network, NetworkConfig, Workspace};
 use textnn::Classifier;
 
 const FORMATS: [DataFormat; 5] = [
@@ -119,6 +123,7 @@ proptest! {
                 1 => prop::num::f32::POSITIVE | prop::num::f32::NEGATIVE
                     | prop::num::f32::NORMAL | prop::num::f32::SUBNORMAL | prop::num::f32::ZERO,
                 1 => prop::sample::select(vec![f32::MAX, -f32::MAX, f32::MIN_POSITIVE, 0.0]),
+                1 => prop::sample::select(vec![f32::INFINITY, f32::NEG_INFINITY]),
             ],
             1..64,
         ),
@@ -133,6 +138,84 @@ proptest! {
             loss.probabilities(&logits, &mut probs);
             prop_assert!(probs.iter().all(|p| (0.0..=1.0).contains(p)), "{loss:?}: {probs:?}");
         }
+    }
+}
+
+/// Finite `f32` weights, mostly huge: any sign, magnitude 10^30 to
+/// `f32::MAX`, with some ordinary values and exact `±f32::MAX`.
+fn huge_weight() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        3 => (any::<bool>(), 1.0f32..3.4, 30i32..=38).prop_map(|(negative, mantissa, exponent)| {
+            let v = mantissa * 10f32.powi(exponent);
+            let v = if v.is_finite() { v } else { f32::MAX };
+            if negative { -v } else { v }
+        }),
+        1 => -10.0f32..10.0,
+        1 => prop::sample::select(vec![f32::MAX, -f32::MAX, 0.0]),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn issue_6_huge_finite_weights_give_probabilities_in_the_unit_interval(
+        loss in prop::sample::select(Loss::ALL.to_vec()),
+        combine in prop::sample::select(vec![Combine::Mean, Combine::Sum, Combine::L2]),
+        idf in any::<bool>(),
+        bias in any::<bool>(),
+        hidden in prop::collection::vec(1usize..4, 0..3),
+        embedding_activation in prop::sample::select(Activation::ALL.to_vec()),
+        hidden_activation in prop::sample::select(Activation::ALL.to_vec()),
+        n_labels in 1usize..5,
+        weights in prop::collection::vec(huge_weight(), 1..40),
+        ids in prop::collection::vec(0u32..6, 0..40),
+    ) {
+        let config = NetworkConfig {
+            input_rows: 6,
+            dim: 3,
+            combine,
+            idf,
+            embedding_activation,
+            hidden,
+            hidden_activation,
+            n_labels,
+            loss,
+            bias,
+            ..NetworkConfig::default()
+        };
+        // Every weight, cycling through the drawn values.
+        let mut values = weights.iter().copied().cycle();
+        let mut matrix = |rows: usize, cols: usize| {
+            Matrix::from_vec(rows, cols, values.by_ref().take(rows * cols).collect()).unwrap()
+        };
+        let embedding = matrix(6, 3);
+        let template = Network::<f32>::new(config.clone(), &mut StepRng::new(0, 1)).unwrap();
+        let layers: Vec<Dense<f32>> = template
+            .layers
+            .iter()
+            .map(|layer| Dense {
+                weights: matrix(layer.weights.rows(), layer.weights.cols()),
+                bias: matrix(1, layer.bias.len()).as_slice().to_vec(),
+            })
+            .collect();
+        let feature_weights: Vec<f32> = if idf {
+            weights.iter().cycle().take(6).map(|w| if *w == 0.0 { 1.0 } else { w.abs() }).collect()
+        } else {
+            Vec::new()
+        };
+        let network = Network::from_parts(config, embedding, layers, feature_weights).unwrap();
+        let mut ws = Workspace::new(&network);
+        network.forward_eval(&ids, &mut ws);
+        let probs = ws.probabilities();
+        prop_assert!(probs.iter().all(|p| (0.0..=1.0).contains(p)), "{:?}", probs);
+        if matches!(loss, Loss::Softmax | Loss::Hs) {
+            let sum: f64 = probs.iter().map(|&p| f64::from(p)).sum();
+            prop_assert!((sum - 1.0).abs() < 1e-5, "sum {} of {:?}", sum, probs);
+        }
+        let gold = [0usize];
+        let loss_value = network.loss(&ws, &gold);
+        prop_assert!(loss_value.is_finite() && loss_value >= 0.0, "loss {}", loss_value);
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod autotune;
 pub mod demo;
 pub mod explain;
 pub mod gradcheck;

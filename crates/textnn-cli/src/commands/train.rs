@@ -23,9 +23,21 @@ pub struct TrainArgs {
     /// Starting settings: default, fasttext or blog.
     #[arg(long, default_value = "default")]
     pub preset: String,
-    /// Write one JSON record per epoch (losses, error rates, learning rate, validation figures) to this file.
+    /// Write one JSON record per epoch and per evaluation (losses, error rates, learning rate, validation figures, gradient norms and saturation per layer) to this file.
     #[arg(long, value_name = "FILE.jsonl")]
     pub log: Option<PathBuf>,
+    /// Also evaluate every N training examples (counted over all epochs), not only at each epoch's end: more points on the curves of --log and --report.
+    #[arg(long, value_name = "N")]
+    pub eval_every: Option<usize>,
+    /// Write a checkpoint every N training examples (and on Ctrl-C), atomically, to --checkpoint.
+    #[arg(long, value_name = "N")]
+    pub checkpoint_every: Option<usize>,
+    /// Checkpoint file [default: MODEL.checkpoint]; removed once the model is saved.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Go on from a checkpoint: run the interrupted command again with this option; the result is the same as an uninterrupted run.
+    #[arg(long, value_name = "CHECKPOINT")]
+    pub resume: Option<PathBuf>,
     /// Validation data (same format options as INPUT): loss and accuracy after every epoch.
     #[arg(long, value_name = "FILE")]
     pub valid: Option<PathBuf>,
@@ -242,20 +254,44 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         .report
         .as_ref()
         .map(|_| crate::report::Recorder::new(config.learning_rate));
-    let trained =
-        textnn::train::train_validated(&config, &examples, valid.as_deref(), &mut |event| {
-            if !quiet {
-                reporter.report(event);
+    let checkpoint = match (args.checkpoint_every, &args.checkpoint) {
+        (Some(every), path) => Some(textnn::train::CheckpointPolicy {
+            path: path
+                .clone()
+                .unwrap_or_else(|| default_checkpoint_path(&args.output)),
+            every,
+        }),
+        (None, Some(_)) => anyhow::bail!("--checkpoint needs --checkpoint-every N"),
+        (None, None) => None,
+    };
+    let stop = crate::interrupt::install()?;
+    let run = textnn::train::RunOptions {
+        valid: valid.as_deref(),
+        eval_every: args.eval_every,
+        diagnostics: args.log.is_some() || args.report.is_some(),
+        checkpoint: checkpoint.clone(),
+        resume: args.resume.as_deref(),
+        stop: Some(&stop),
+    };
+    let trained = textnn::train::train_with(&config, &examples, &run, &mut |event| {
+        if !quiet {
+            reporter.report(event);
+        }
+        if let Some(recorder) = recorder.as_mut() {
+            recorder.record(event);
+        }
+        if let Some(log) = log.as_mut() {
+            let seconds = started.elapsed().as_secs_f64();
+            let written = match event {
+                TrainEvent::Epoch(stats) => log.record(stats, seconds),
+                TrainEvent::Evaluation(evaluation) => log.evaluation(evaluation, seconds),
+                _ => Ok(()),
+            };
+            if let Err(e) = written {
+                log_error.get_or_insert(e);
             }
-            if let Some(recorder) = recorder.as_mut() {
-                recorder.record(event);
-            }
-            if let (Some(log), TrainEvent::Epoch(stats)) = (log.as_mut(), event) {
-                if let Err(e) = log.record(stats, started.elapsed().as_secs_f64()) {
-                    log_error.get_or_insert(e);
-                }
-            }
-        });
+        }
+    });
     reporter.finish();
     args::warn_about(&args.input, &train_data.report);
     if let Some(path) = &args.valid {
@@ -325,8 +361,22 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             args.output.display(),
         );
     }
+    if let Some(policy) = &checkpoint {
+        // The model holds everything the checkpoint did.
+        match std::fs::remove_file(&policy.path) {
+            Ok(()) if !quiet => eprintln!("removed the checkpoint {}", policy.path.display()),
+            _ => {}
+        }
+    }
     write_report(Some(&args.output))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `MODEL.checkpoint` beside the model.
+fn default_checkpoint_path(model: &std::path::Path) -> PathBuf {
+    let mut name = model.as_os_str().to_owned();
+    name.push(".checkpoint");
+    PathBuf::from(name)
 }
 
 /// Validation examples whose labels the model never saw in training.
@@ -400,6 +450,8 @@ impl UnseenLabels {
 /// so an interrupted run keeps every finished epoch.
 struct TrainingLog {
     file: std::io::BufWriter<std::fs::File>,
+    /// An epoch's record, written with the evaluation that follows it.
+    epoch: Option<serde_json::Value>,
 }
 
 impl TrainingLog {
@@ -407,6 +459,7 @@ impl TrainingLog {
         let file = std::fs::File::create(path).map_err(|e| textnn::Error::io(path, e))?;
         Ok(TrainingLog {
             file: std::io::BufWriter::new(file),
+            epoch: None,
         })
     }
 
@@ -443,9 +496,53 @@ impl TrainingLog {
         Ok(())
     }
 
-    fn record(&mut self, s: &textnn::train::EpochStats, seconds: f64) -> anyhow::Result<()> {
+    /// One record per evaluation point, with each layer's gradient norm
+    /// and saturation: `{"kind": "evaluation", ...}` inside an epoch
+    /// (`--eval-every`), or the epoch's record with `examples_seen` and
+    /// `layers` added at its end.
+    fn evaluation(&mut self, e: &textnn::train::Evaluation, seconds: f64) -> anyhow::Result<()> {
         use std::io::Write;
+        let layers: Vec<_> = e
+            .layers
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "layer": l.layer,
+                    "gradient_norm": l.gradient_norm,
+                    "saturated": l.saturated,
+                })
+            })
+            .collect();
+        let mut record = serde_json::json!({
+            "kind": "evaluation",
+            "epoch": e.epoch,
+            "examples_seen": e.examples_seen,
+            "epoch_end": e.epoch_end,
+            "seconds": seconds,
+            "train_loss": e.train_loss,
+            "learning_rate": e.learning_rate,
+            "valid_loss": e.valid_loss,
+            "valid_accuracy": e.valid_accuracy,
+            "valid_error_rate": e.valid_accuracy.map(|a| 1.0 - a),
+            "layers": layers,
+        });
+        let record = match self.epoch.take() {
+            Some(mut epoch) if e.epoch_end => {
+                epoch["examples_seen"] = e.examples_seen.into();
+                epoch["layers"] = record["layers"].take();
+                epoch
+            }
+            _ => record,
+        };
+        writeln!(self.file, "{record}")?;
+        self.file.flush()?;
+        Ok(())
+    }
+
+    /// Keeps the epoch's record until the evaluation that closes it.
+    fn record(&mut self, s: &textnn::train::EpochStats, seconds: f64) -> anyhow::Result<()> {
         let record = serde_json::json!({
+            "kind": "epoch",
             "epoch": s.epoch,
             "epochs": s.epochs,
             "seconds": seconds,
@@ -458,8 +555,7 @@ impl TrainingLog {
             "valid_error_rate": s.valid_accuracy.map(|a| 1.0 - a),
             "examples_per_second": s.examples_per_second,
         });
-        writeln!(self.file, "{record}")?;
-        self.file.flush()?;
+        self.epoch = Some(record);
         Ok(())
     }
 }
@@ -584,6 +680,20 @@ impl Reporter {
             TrainEvent::StoppedEarly { epoch, reason } => {
                 self.line(format!("stopped after epoch {epoch}: {reason}"))
             }
+            TrainEvent::Evaluation(e) if !e.epoch_end => {
+                let valid = match (e.valid_loss, e.valid_accuracy) {
+                    (Some(l), Some(a)) => format!("  valid loss {l:.6}  valid accuracy {a:.4}"),
+                    _ => String::new(),
+                };
+                self.line(format!(
+                    "  after {} examples: loss {:.6}{valid}  lr {:.6}",
+                    e.examples_seen, e.train_loss, e.learning_rate
+                ));
+            }
+            TrainEvent::Evaluation(_) => {}
+            TrainEvent::Resumed { epoch, done, total } => self.line(format!(
+                "resuming from the checkpoint: epoch {epoch}, {done} of {total} examples done"
+            )),
         }
     }
 

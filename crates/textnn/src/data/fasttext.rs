@@ -7,15 +7,15 @@
 use super::{push_unique, Example, ReadOptions, ReadReport};
 use crate::{Error, Result};
 
-/// Whether `c` separates words: Unicode white space, which holds
-/// fastText's own separators from `Dictionary::readWord` in
-/// `src/dictionary.cc` (space, tab, newline, carriage return, vertical tab,
-/// form feed), plus NUL, which fastText also splits on. fastText stops at
-/// ASCII; no-break and other Unicode spaces (U+00A0, U+2003, U+3000) are
-/// separators here too, because a no-break space pasted after a label
-/// would otherwise glue the next word to the label.
+/// Whether `c` separates words: the whitespace tokenizer's rule
+/// ([`crate::text`]), Unicode white space plus NUL. It holds fastText's
+/// own separators from `Dictionary::readWord` in `src/dictionary.cc`
+/// (space, tab, newline, carriage return, vertical tab, form feed, NUL);
+/// fastText stops at ASCII, but no-break and other Unicode spaces (U+00A0,
+/// U+2003, U+3000) separate here too, because a no-break space pasted
+/// after a label would otherwise glue the next word to the label.
 fn is_separator(c: char) -> bool {
-    c.is_whitespace() || c == '\0'
+    crate::text::is_word_separator(c)
 }
 
 /// Splits one fastText-format line into (labels, text): words starting with

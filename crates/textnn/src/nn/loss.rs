@@ -87,7 +87,9 @@ impl Loss {
     }
 
     /// `p ← output_activation(z)`. Softmax subtracts the largest logit before
-    /// `exp`, so no logit can overflow; the result sums to 1.
+    /// `exp`, so no logit can overflow, and `+∞` logits share the
+    /// probability (see [`softmax`]); the result sums to 1. Sigmoids give
+    /// 1 for `+∞` and 0 for `-∞`.
     pub fn probabilities<F: Scalar>(self, logits: &[F], probs: &mut [F]) {
         match self {
             Loss::Softmax => softmax(logits, probs),
@@ -179,8 +181,18 @@ impl std::str::FromStr for Loss {
 
 /// `p_k = e^(z_k - max z) / Σ_j e^(z_j - max z)`: the shift leaves the
 /// result unchanged and keeps every `exp` at most 1.
+///
+/// Infinite logits get the limit of that formula: the `+∞` logits share
+/// the probability equally and every other label gets 0 (if all are `-∞`,
+/// they share it equally), where the formula itself would compute
+/// `∞ - ∞ = NaN`. A NaN logit carries no information and makes the
+/// probabilities NaN, which training reports as divergence.
 pub fn softmax<F: Scalar>(logits: &[F], probs: &mut [F]) {
     let max = logits.iter().copied().fold(F::neg_infinity(), F::max);
+    if max.is_infinite() {
+        share_among_the_largest(logits, max, probs);
+        return;
+    }
     let mut sum = F::zero();
     for (p, &z) in probs.iter_mut().zip(logits) {
         *p = (z - max).exp();
@@ -189,6 +201,22 @@ pub fn softmax<F: Scalar>(logits: &[F], probs: &mut [F]) {
     let inv = F::one() / sum;
     for p in probs.iter_mut() {
         *p = *p * inv;
+    }
+}
+
+/// [`softmax`] when the largest logit `max` is infinite: the logits equal
+/// to `max` share the probability, the others get 0, NaN stays NaN.
+fn share_among_the_largest<F: Scalar>(logits: &[F], max: F, probs: &mut [F]) {
+    let count = logits.iter().filter(|&&z| z == max).count();
+    let share = F::one() / F::c(count.max(1) as f64);
+    for (p, &z) in probs.iter_mut().zip(logits) {
+        *p = if z.is_nan() {
+            z
+        } else if z == max {
+            share
+        } else {
+            F::zero()
+        };
     }
 }
 
@@ -226,6 +254,34 @@ mod tests {
                 assert!((got - want).abs() < 1e-12, "{logits:?}: {p:?}");
             }
         }
+    }
+
+    #[test]
+    fn softmax_of_infinite_logits_is_the_limit() {
+        let inf = f32::INFINITY;
+        // (logits, expected probabilities)
+        let table: [(&[f32], &[f32]); 4] = [
+            (&[inf, 0.0], &[1.0, 0.0]),
+            (&[inf, f32::MAX, inf, -inf], &[0.5, 0.0, 0.5, 0.0]),
+            (&[-inf, -inf], &[0.5, 0.5]),
+            (&[f32::MAX, f32::MIN], &[1.0, 0.0]),
+        ];
+        for (logits, expected) in table {
+            let mut p = vec![f32::NAN; logits.len()];
+            softmax(logits, &mut p);
+            assert_eq!(p, expected, "{logits:?}");
+        }
+        let mut p = [0.0_f32; 2];
+        softmax(&[inf, f32::NAN], &mut p);
+        assert!(p[1].is_nan(), "{p:?}");
+    }
+
+    #[test]
+    fn sigmoid_outputs_of_infinite_logits_are_zero_and_one() {
+        let logits = [f32::INFINITY, f32::NEG_INFINITY, f32::MAX, f32::MIN];
+        let mut p = [f32::NAN; 4];
+        Loss::Ova.probabilities(&logits, &mut p);
+        assert_eq!(p, [1.0, 0.0, 1.0, 0.0]);
     }
 
     #[test]

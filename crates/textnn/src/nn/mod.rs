@@ -6,6 +6,7 @@ pub mod gradcheck;
 pub mod huffman;
 pub mod loss;
 pub mod network;
+pub mod overflow;
 
 pub use activation::Activation;
 pub use loss::Loss;

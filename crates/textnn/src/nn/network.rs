@@ -32,9 +32,11 @@
 use super::activation::Activation;
 use super::huffman::HuffmanTree;
 use super::loss::Loss;
+use super::overflow::{all_finite, divide_exactly, repair_bag, repair_dense};
 use crate::linalg::{add_scaled, Matrix, Scalar};
 use crate::{Error, Result};
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 /// How the embedding bag combines the rows of an example's features.
@@ -286,13 +288,39 @@ pub struct Network<F = f32> {
 impl<F: Scalar> Network<F> {
     /// A new network with weights drawn from `rng` as `config.init` says.
     pub fn new(config: NetworkConfig, rng: &mut impl Rng) -> Result<Self> {
+        Self::with_embedding_fill(config, rng, |values, scale, rng| {
+            fill_uniform(values, scale, rng)
+        })
+    }
+
+    /// [`Network::new`] with the embedding, by far the largest matrix,
+    /// filled on `threads` threads: each seeks its own copy of the
+    /// generator to its part's first value, so the weights and the
+    /// generator's state afterwards are exactly those of `Network::new`.
+    pub fn new_parallel(
+        config: NetworkConfig,
+        rng: &mut ChaCha8Rng,
+        threads: usize,
+    ) -> Result<Self> {
+        Self::with_embedding_fill(config, rng, |values, scale, rng| {
+            fill_uniform_parallel(values, scale, rng, threads)
+        })
+    }
+
+    /// [`Network::new`] with `fill_embedding(values, scale, rng)` drawing
+    /// the embedding's values as [`fill_uniform`] does.
+    fn with_embedding_fill<R: Rng>(
+        config: NetworkConfig,
+        rng: &mut R,
+        fill_embedding: impl FnOnce(&mut [F], f64, &mut R),
+    ) -> Result<Self> {
         config.validate()?;
         let mut embedding = Matrix::zeros(config.input_rows, config.dim);
         let embed_scale = match config.init {
             Init::Default => 1.0 / config.dim as f64,
             Init::Uniform(s) => s as f64,
         };
-        fill_uniform(embedding.as_mut_slice(), embed_scale, rng);
+        fill_embedding(embedding.as_mut_slice(), embed_scale, rng);
         let n_layers = config.n_dense_layers();
         let mut layers = Vec::with_capacity(n_layers);
         for l in 0..n_layers {
@@ -459,6 +487,11 @@ impl<F: Scalar> Network<F> {
         for (&id, &weight) in ids.iter().zip(&ws.bag_weights) {
             add_scaled(bag, weight, self.embedding.row(id as usize));
         }
+        if !all_finite(bag) {
+            // Finite weights can still add up past f32's range (see
+            // nn::overflow): redo those entries in f64 and saturate.
+            repair_bag(&self.embedding, ids, &ws.bag_weights, bag);
+        }
         self.config.embedding_activation.apply_in_place(bag);
         ws.dropout_active = false;
         if let Some((rate, rng)) = dropout {
@@ -528,6 +561,12 @@ impl<F: Scalar> Network<F> {
         layer.weights.mul_vec(input, out);
         for (o, &b) in out.iter_mut().zip(&layer.bias) {
             *o = *o + b;
+        }
+        if !all_finite(out) {
+            // Products of finite weights can overflow f32 (see
+            // nn::overflow): redo those outputs in f64 and saturate, so
+            // the logits stay finite and the probabilities in [0, 1].
+            repair_dense(&layer.weights, &layer.bias, input, out);
         }
         if let Some(act) = self.activation_after(l) {
             act.apply_in_place(out);
@@ -637,6 +676,13 @@ pub(crate) fn bag_weights<F: Scalar>(
                 total = total + v * v;
                 run += count;
             }
+            if !total.is_finite() {
+                // Feature weights near F's largest value square past it:
+                // take the norm and the quotients in f64 instead.
+                let exact: f64 = runs_squared_f64(config, feature_weights, sorted);
+                divide_exactly(weights, exact.sqrt());
+                return;
+            }
             if total > F::zero() {
                 total.sqrt()
             } else {
@@ -648,6 +694,28 @@ pub(crate) fn bag_weights<F: Scalar>(
     for w in weights.iter_mut() {
         *w = *w * inv;
     }
+}
+
+/// `Σ_j (c_j w_j)²` over the distinct ids of `sorted` (each seen `c_j`
+/// times, feature weight `w_j`), in `f64`: [`bag_weights`]'s L2 norm when
+/// its `F` sum overflowed.
+fn runs_squared_f64<F: Scalar>(
+    config: &NetworkConfig,
+    feature_weights: &[F],
+    sorted: &[u32],
+) -> f64 {
+    sorted
+        .chunk_by(|a, b| a == b)
+        .map(|run| {
+            let w = if config.idf {
+                feature_weights[run[0] as usize].to_f64_lossy()
+            } else {
+                1.0
+            };
+            let v = run.len() as f64 * w;
+            v * v
+        })
+        .sum()
 }
 
 /// Fills `values` uniformly in `[-scale, scale)`.
@@ -662,6 +730,37 @@ fn fill_uniform<F: Scalar>(values: &mut [F], scale: f64, rng: &mut impl Rng) {
     for v in values {
         *v = F::c((rng.next_u32() >> 8) as f64 * step - scale);
     }
+}
+
+/// Values per thread below which [`fill_uniform_parallel`] stays on one
+/// thread: starting threads would cost more than they save.
+const MIN_VALUES_PER_FILL_THREAD: usize = 1 << 16;
+
+/// [`fill_uniform`] on up to `threads` threads. Each value takes exactly
+/// one word of ChaCha8's stream, so part `k`, starting at value `s_k`,
+/// draws from a copy of `rng` set to word position `start + s_k`: the same
+/// values, and the same state of `rng` afterwards, as one thread gives.
+fn fill_uniform_parallel<F: Scalar>(
+    values: &mut [F],
+    scale: f64,
+    rng: &mut ChaCha8Rng,
+    threads: usize,
+) {
+    let threads = threads.min(values.len() / MIN_VALUES_PER_FILL_THREAD);
+    if scale == 0.0 || threads <= 1 {
+        fill_uniform(values, scale, rng);
+        return;
+    }
+    let start = rng.get_word_pos();
+    let part_len = values.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for (k, part) in values.chunks_mut(part_len).enumerate() {
+            let mut part_rng = rng.clone();
+            part_rng.set_word_pos(start + (k * part_len) as u128);
+            scope.spawn(move || fill_uniform(part, scale, &mut part_rng));
+        }
+    });
+    rng.set_word_pos(start + values.len() as u128);
 }
 
 /// A network's parts borrowed at once: [`Network::parts_mut`].
@@ -843,6 +942,64 @@ impl<F: Scalar> Gradients<F> {
         for (w, b) in &mut self.layers {
             crate::linalg::scale(w.as_mut_slice(), a);
             crate::linalg::scale(b, a);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngCore, SeedableRng};
+
+    #[test]
+    fn parallel_fill_draws_the_values_of_one_thread() {
+        // (values, scale, threads): parts of equal and unequal length, one
+        // too small to split, and a zero scale that draws nothing.
+        let table = [
+            (1 << 18, 0.5, 2),
+            (3 * (1 << 16) + 7, 0.01, 3),
+            (5 << 16, 1.0, 8),
+            (1000, 0.5, 4),
+            (1 << 17, 0.0, 2),
+        ];
+        for (n, scale, threads) in table {
+            let mut serial_rng = ChaCha8Rng::seed_from_u64(7);
+            let mut parallel_rng = serial_rng.clone();
+            // Start mid-block, as after earlier draws.
+            serial_rng.next_u32();
+            parallel_rng.next_u32();
+            let mut serial = vec![0.0f32; n];
+            let mut parallel = vec![0.0f32; n];
+            fill_uniform(&mut serial, scale, &mut serial_rng);
+            fill_uniform_parallel(&mut parallel, scale, &mut parallel_rng, threads);
+            assert!(
+                serial == parallel,
+                "{n} values, scale {scale}, {threads} threads"
+            );
+            assert_eq!(
+                serial_rng.next_u64(),
+                parallel_rng.next_u64(),
+                "generator state after {n} values"
+            );
+        }
+    }
+
+    #[test]
+    fn parallel_init_gives_the_weights_of_new() {
+        let config = NetworkConfig {
+            input_rows: 5_000,
+            dim: 40,
+            n_labels: 3,
+            hidden: vec![8],
+            ..NetworkConfig::default()
+        };
+        let serial: Network =
+            Network::new(config.clone(), &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+        for threads in [1, 2, 3] {
+            let parallel: Network =
+                Network::new_parallel(config.clone(), &mut ChaCha8Rng::seed_from_u64(3), threads)
+                    .unwrap();
+            assert!(parallel == serial, "{threads} threads");
         }
     }
 }

@@ -25,7 +25,8 @@
 //!
 //! The [`TokenizerKind::Unicode`] tokenizer keeps "what's", "3.14" and
 //! "10,000" whole, as UAX #29 does. Every white-space character separates
-//! tokens, including the no-break spaces. Each emoji is one token, with its
+//! tokens, including the no-break spaces; the [`TokenizerKind::Whitespace`]
+//! tokenizer splits at the same characters (and NUL). Each emoji is one token, with its
 //! skin tone, variation selector or zero-width-joined parts, and a flag is
 //! one token; a few older symbols such as © and ™ count as emoji too.
 //!
@@ -54,6 +55,7 @@ pub use tokenize::TokenizerKind;
 use normalize::{lowercase_token, normalize};
 use stem::Stemmer;
 use tokenize::{ascii_unicode_tokens, unicode_tokens, whitespace_tokens};
+pub(crate) use tokenize::is_word_separator;
 
 /// How text becomes tokens.
 ///
@@ -431,7 +433,7 @@ mod tests {
             let pipeline = TextPipeline::new(config(TokenizerKind::Whitespace, lowercase, None));
             let lowered = if lowercase { text.to_lowercase() } else { text.clone() };
             let expected: Vec<&str> = lowered
-                .split([' ', '\n', '\r', '\t', '\x0B', '\x0C', '\0'])
+                .split(|c: char| c.is_whitespace() || c == '\0')
                 .filter(|piece| !piece.is_empty())
                 .collect();
             prop_assert_eq!(pipeline.tokenize(&text), expected);

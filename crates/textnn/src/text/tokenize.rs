@@ -1,8 +1,9 @@
 //! Tokenizers: where one token ends and the next begins.
 //!
-//! - [`TokenizerKind::Whitespace`] splits like fastText, on the seven
-//!   separators of [`is_fasttext_space`]; punctuation stays attached
-//!   (`"how are you?"` → `how`, `are`, `you?`).
+//! - [`TokenizerKind::Whitespace`] splits like fastText, at white space
+//!   ([`is_word_separator`]: fastText's seven ASCII separators and the
+//!   Unicode spaces); punctuation stays attached (`"how are you?"` → `how`,
+//!   `are`, `you?`).
 //! - [`TokenizerKind::Unicode`] cuts at the word boundaries of UAX #29
 //!   (Unicode Text Segmentation) and keeps the segments that hold a letter,
 //!   a digit or an emoji (`"how are you? 🙂"` → `how`, `are`, `you`, `🙂`).
@@ -28,8 +29,11 @@ pub enum TokenizerKind {
     /// scripts written without spaces fall apart into single letters (with
     /// their attached marks), since no dictionary is used.
     Unicode,
-    /// fastText's splitting: on ' ', '\n', '\r', '\t', '\x0B', '\x0C' and
-    /// '\0' only, with no normalization; punctuation stays in the tokens.
+    /// fastText's splitting, with no normalization; punctuation stays in
+    /// the tokens. Splits at fastText's ' ', '\n', '\r', '\t', '\x0B',
+    /// '\x0C' and '\0', and also at the Unicode spaces (no-break, em,
+    /// ideographic… see [`is_word_separator`]), as the fastText-format
+    /// reader does.
     Whitespace,
 }
 
@@ -70,19 +74,31 @@ impl FromStr for TokenizerKind {
     }
 }
 
-/// True for the bytes fastText treats as token separators.
+/// Whether `c` separates words, for the whitespace tokenizer and for the
+/// fastText-format reader alike: Unicode white space (`White_Space`,
+/// [`char::is_whitespace`]) or NUL.
 ///
-/// fastText's `Dictionary::readWord` stops a word at exactly these
-/// characters. It also turns '\n' into an end-of-sentence token `</s>`; we
-/// do not, because one example is one line and a trailing newline must not
-/// change its tokens.
-pub(crate) fn is_fasttext_space(c: char) -> bool {
+/// fastText's `Dictionary::readWord` (`src/dictionary.cc`) stops a word
+/// at ' ', '\n', '\r', '\t', '\x0B', '\x0C' and '\0' only, so a no-break
+/// space (U+00A0), an em space (U+2003), a narrow no-break space (U+202F,
+/// French before '?' and ':') or the ideographic space (U+3000) glues two
+/// words into one token there. Here they separate words, because readers
+/// see a space, because the reader must split `__label__a` + U+00A0 +
+/// `word` into a label and a word, and because a training text and a
+/// prediction text must give the same tokens whichever reader or
+/// tokenizer saw them. The set also holds U+0085 (next line), U+1680,
+/// U+2000–U+200A, U+2028, U+2029 and U+205F. Zero-width characters are
+/// not white space and stay inside tokens: U+200B ZERO WIDTH SPACE,
+/// U+2060 WORD JOINER, U+FEFF. fastText's end-of-sentence token `</s>` for
+/// '\n' is not made, because one example is one line and a trailing
+/// newline must not change its tokens.
+pub(crate) fn is_word_separator(c: char) -> bool {
     matches!(c, ' ' | '\n' | '\r' | '\t' | '\x0B' | '\x0C' | '\0')
 }
 
-/// The non-empty pieces of `text` between fastText separators.
+/// The non-empty pieces of `text` between word separators.
 pub(crate) fn whitespace_tokens(text: &str) -> impl Iterator<Item = &str> {
-    text.split(is_fasttext_space)
+    text.split(is_word_separator)
         .filter(|piece| !piece.is_empty())
 }
 
@@ -135,9 +151,18 @@ mod tests {
                 &["a", "b", "c", "d", "e", "f", "g"],
             ),
             ("line\r\n", &["line"]),
-            // Only the seven fastText separators split: no-break space and
-            // the ideographic space stay inside the token.
-            ("a\u{a0}b c\u{3000}d", &["a\u{a0}b", "c\u{3000}d"]),
+            // Unicode spaces split too (fastText keeps them in the token).
+            ("a\u{a0}b c\u{3000}d", &["a", "b", "c", "d"]),
+            (
+                "a\u{2000}b\u{2003}c\u{200a}d\u{202f}e\u{205f}f\u{1680}g\u{85}h",
+                &["a", "b", "c", "d", "e", "f", "g", "h"],
+            ),
+            ("a\u{2028}b\u{2029}c", &["a", "b", "c"]),
+            // Zero-width characters are not white space.
+            (
+                "a\u{200b}b c\u{2060}d\u{feff}",
+                &["a\u{200b}b", "c\u{2060}d\u{feff}"],
+            ),
             ("Don't STOP", &["Don't", "STOP"]),
             ("", &[]),
             (" \n\t", &[]),

@@ -25,21 +25,29 @@
 //! ```
 
 mod barrier;
+mod checkpoint;
 mod columns;
+pub mod diagnostics;
+mod prepare;
 mod sliced;
 
+pub use checkpoint::CheckpointPolicy;
+pub use diagnostics::LayerDiagnostics;
+
 use crate::data::Example;
-use crate::features::{FeatureConfig, Featurizer};
+use crate::features::FeatureConfig;
 use crate::model::Classifier;
 use crate::nn::{Activation, Combine, Gradients, Init, Loss, Network, NetworkConfig, Workspace};
 use crate::optim::{Optimizer, OptimizerConfig};
-use crate::text::{TextConfig, TextPipeline, TokenizerKind};
+use crate::text::{TextConfig, TokenizerKind};
 use crate::vocab::Dictionary;
 use crate::{Error, Result};
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// How the learning rate changes during training.
@@ -440,6 +448,18 @@ pub enum TrainEvent {
         /// Current learning rate.
         learning_rate: f32,
     },
+    /// A measurement at an evaluation point: every `--eval-every`
+    /// examples and at the end of every epoch.
+    Evaluation(Evaluation),
+    /// Training goes on from a checkpoint.
+    Resumed {
+        /// The epoch it goes on in.
+        epoch: usize,
+        /// Examples of that epoch already done.
+        done: usize,
+        /// Examples in an epoch.
+        total: usize,
+    },
     /// Training stopped before the last epoch.
     StoppedEarly {
         /// The last epoch run.
@@ -470,6 +490,55 @@ pub struct EpochStats {
     pub valid_loss: Option<f64>,
     /// Accuracy (top label is a gold label) on the validation examples, if any.
     pub valid_accuracy: Option<f64>,
+}
+
+/// What the network looks like at one evaluation point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// 1-based epoch in progress.
+    pub epoch: usize,
+    /// Training examples seen so far, over all epochs (the x axis of curves).
+    pub examples_seen: usize,
+    /// Whether this evaluation closes an epoch (else `--eval-every` asked for it).
+    pub epoch_end: bool,
+    /// Mean training loss over the examples since the previous evaluation
+    /// (measured during their forward passes, before their updates).
+    pub train_loss: f64,
+    /// Learning rate now.
+    pub learning_rate: f32,
+    /// Mean loss on the validation examples, if any.
+    pub valid_loss: Option<f64>,
+    /// Accuracy on the validation examples, if any (error rate = 1 − accuracy).
+    pub valid_accuracy: Option<f64>,
+    /// Gradient norm and saturation per layer, when diagnostics are on.
+    pub layers: Vec<LayerDiagnostics>,
+}
+
+/// How a run is watched, saved and stopped. None of it changes what is
+/// learnt: the same settings and data give the same model with or without
+/// evaluations, checkpoints or a resume.
+#[derive(Default)]
+pub struct RunOptions<'a> {
+    /// Validation examples (instead of `TrainConfig::valid_split`).
+    pub valid: Option<&'a [Example]>,
+    /// Also evaluate every this many training examples (counted over all
+    /// epochs), besides each epoch's end.
+    pub eval_every: Option<usize>,
+    /// Measure each layer's gradient norm and saturation at evaluations.
+    pub diagnostics: bool,
+    /// Write checkpoints.
+    pub checkpoint: Option<CheckpointPolicy>,
+    /// Go on from this checkpoint (same settings and data).
+    pub resume: Option<&'a Path>,
+    /// Set (e.g. by a Ctrl-C handler) to stop at the next segment boundary,
+    /// after writing a checkpoint when checkpoints are on.
+    pub stop: Option<&'a AtomicBool>,
+}
+
+impl RunOptions<'_> {
+    fn stop_requested(&self) -> bool {
+        self.stop.is_some_and(|s| s.load(Ordering::Relaxed))
+    }
 }
 
 /// Training data after tokenization: feature ids and gold label ids per
@@ -525,8 +594,28 @@ pub fn train_validated(
     valid: Option<&[Example]>,
     observer: &mut dyn FnMut(&TrainEvent),
 ) -> Result<Classifier> {
+    let run = RunOptions {
+        valid,
+        ..RunOptions::default()
+    };
+    train_with(config, examples, &run, observer)
+}
+
+/// [`train`] with everything [`RunOptions`] offers: a validation set,
+/// evaluations, diagnostics, checkpoints, resuming and stopping.
+pub fn train_with(
+    config: &TrainConfig,
+    examples: &[Example],
+    run: &RunOptions,
+    observer: &mut dyn FnMut(&TrainEvent),
+) -> Result<Classifier> {
     config.validate()?;
-    let (train_set, valid_set): (Vec<&Example>, Vec<&Example>) = match (valid, config.valid_split) {
+    if run.eval_every == Some(0) || run.checkpoint.as_ref().is_some_and(|c| c.every == 0) {
+        return Err(Error::InvalidConfig(
+            "evaluation and checkpoint intervals must be at least 1 example".into(),
+        ));
+    }
+    let (train_set, valid_set): (Vec<&Example>, Vec<&Example>) = match (run.valid, config.valid_split) {
         (Some(v), _) => (examples.iter().collect(), v.iter().collect()),
         (None, Some(fraction)) => stratified_split(examples, fraction, config.seed),
         (None, None) => (examples.iter().collect(), Vec::new()),
@@ -536,7 +625,7 @@ pub fn train_validated(
             "early stopping needs validation data: give --valid FILE or --valid-split F".into(),
         ));
     }
-    train_on(config, &train_set, &valid_set, observer)
+    train_on(config, &train_set, &valid_set, run, observer)
 }
 
 /// Splits `examples` into (training, validation): within each first label,
@@ -579,6 +668,7 @@ fn train_on(
     config: &TrainConfig,
     examples: &[&Example],
     valid: &[&Example],
+    run: &RunOptions,
     observer: &mut dyn FnMut(&TrainEvent),
 ) -> Result<Classifier> {
     if examples.is_empty() {
@@ -592,74 +682,19 @@ fn train_on(
             bad.line
         )));
     }
-    // Tokenize once, keeping each token as a number (its provisional
-    // vocabulary id) instead of a string, then extract features from the
-    // numbers. Character n-grams need the text: those tokenize again.
-    let pipeline = TextPipeline::new(config.text.clone());
-    let mut counter = crate::vocab::Counter::default();
-    let mut word_hashes = Vec::new();
-    let mut numbered = Prepared::new();
-    let mut tokens = Vec::new();
-    let mut numbers = Vec::new();
-    for example in examples {
-        pipeline.tokenize_into(&example.text, &mut tokens);
-        numbers.clear();
-        for token in &tokens {
-            let (number, first_time) = counter.add(token);
-            if first_time {
-                word_hashes.push(crate::features::word_hash(token));
-            }
-            numbers.push(number);
-        }
-        numbered.push(&numbers, &[]);
-    }
-    let total_tokens = numbered.ids.len() as u64;
-    let mut config = config.clone();
-    if let Some(threshold) = config.bigrams_from_tokens {
-        config.features.word_ngrams = if total_tokens >= threshold { 2 } else { 1 };
-    }
-    config.threads = match sliced::supported(&config) {
-        Ok(()) => sliced::effective_threads(config.threads, config.network.dim),
-        Err(_) => 1,
-    };
+    // Tokenize, count and extract features on the threads asked for; the
+    // result does not depend on how many (see `prepare`).
+    let requested_threads = config.threads;
+    let prepare::Preparation {
+        pipeline,
+        vocab,
+        labels,
+        featurizer,
+        config,
+        data,
+        valid: valid_data,
+    } = prepare::prepare(config, examples, valid);
     let config = &config;
-    let (vocab, word_ids) = counter.finish_with_ids(config.min_count);
-    let labels = Dictionary::build(
-        examples
-            .iter()
-            .flat_map(|e| e.labels.iter().map(String::as_str)),
-        1,
-    );
-    let featurizer = Featurizer::new(config.features.clone(), vocab.len());
-    let mut data = Prepared::new();
-    let mut scratch = Vec::new();
-    let mut gold = Vec::new();
-    for (i, example) in examples.iter().enumerate() {
-        if config.features.char_ngrams.is_some() {
-            pipeline.tokenize_into(&example.text, &mut tokens);
-            featurizer.extract(&vocab, &tokens, &mut scratch);
-        } else {
-            featurizer.extract_numbered(
-                numbered.features(i),
-                &word_ids,
-                &word_hashes,
-                &mut scratch,
-            );
-        }
-        known_labels(&labels, &example.labels, &mut gold);
-        data.push(&scratch, &gold);
-    }
-    drop(numbered);
-    let mut valid_data = Prepared::new();
-    for example in valid {
-        known_labels(&labels, &example.labels, &mut gold);
-        if gold.is_empty() {
-            continue;
-        }
-        pipeline.tokenize_into(&example.text, &mut tokens);
-        featurizer.extract(&vocab, &tokens, &mut scratch);
-        valid_data.push(&scratch, &gold);
-    }
 
     let network_config = NetworkConfig {
         input_rows: featurizer.input_rows(),
@@ -674,7 +709,7 @@ fn train_on(
     };
     let parameters = network_config.validate()?;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let mut network: Network = Network::new(network_config, &mut rng)?;
+    let mut network: Network = Network::new_parallel(network_config, &mut rng, requested_threads)?;
     if config.network.idf {
         network
             .set_feature_weights(inverse_document_frequencies(&data, featurizer.input_rows()))?;
@@ -688,7 +723,15 @@ fn train_on(
         threads: config.threads,
     });
 
-    run_epochs(config, &data, &valid_data, &mut network, &mut rng, observer)?;
+    run_epochs(
+        config,
+        &data,
+        &valid_data,
+        &mut network,
+        &mut rng,
+        run,
+        observer,
+    )?;
     Ok(Classifier::new(
         pipeline,
         vocab,
@@ -699,13 +742,111 @@ fn train_on(
     ))
 }
 
-/// The optimisation loop proper.
+/// The epoch loop's state between two examples: what a checkpoint keeps
+/// (with the example order, the weights and the optimizer's moments).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct LoopState {
+    /// 1-based epoch in progress (or about to start).
+    epoch: usize,
+    /// Examples of this epoch done; 0 = the epoch's order is not drawn yet.
+    position: usize,
+    /// Examples done over all epochs.
+    seen: usize,
+    learning_rate: f32,
+    /// This epoch's sums so far (f64 bits, so a resume is exact): loss,
+    /// absolute error, wrong top labels; and its seconds so far.
+    epoch_sums: [u64; 3],
+    epoch_seconds: f64,
+    /// Loss sum and count since the last evaluation (f64 bits, count).
+    since_evaluation: (u64, usize),
+    /// The blog's error-rise check: the last reported mean absolute error (bits).
+    last_reported_error: u64,
+    /// Early stopping: the best validation loss (bits), epochs since it.
+    best_loss: Option<u64>,
+    epochs_since_best: usize,
+    /// The random generator: seed, stream, word position (decimal).
+    rng_seed: [u8; 32],
+    rng_stream: u64,
+    rng_word_pos: String,
+    /// Optimizer steps taken (momentum, Adam).
+    optimizer_steps: u64,
+}
+
+impl LoopState {
+    fn start() -> Self {
+        LoopState {
+            epoch: 1,
+            last_reported_error: f64::INFINITY.to_bits(),
+            rng_word_pos: "0".into(),
+            ..LoopState::default()
+        }
+    }
+
+    fn sum(&self, k: usize) -> f64 {
+        f64::from_bits(self.epoch_sums[k])
+    }
+
+    fn add(&mut self, loss: f64, abs_error: f64, wrong: f64) {
+        for (k, v) in [loss, abs_error, wrong].into_iter().enumerate() {
+            self.epoch_sums[k] = (self.sum(k) + v).to_bits();
+        }
+        let (sum, count) = self.since_evaluation;
+        self.since_evaluation = ((f64::from_bits(sum) + loss).to_bits(), count);
+    }
+
+    fn keep_rng(&mut self, rng: &ChaCha8Rng) {
+        self.rng_seed = rng.get_seed();
+        self.rng_stream = rng.get_stream();
+        self.rng_word_pos = rng.get_word_pos().to_string();
+    }
+
+    fn rng(&self) -> Option<ChaCha8Rng> {
+        let mut rng = ChaCha8Rng::from_seed(self.rng_seed);
+        rng.set_stream(self.rng_stream);
+        rng.set_word_pos(self.rng_word_pos.parse().ok()?);
+        Some(rng)
+    }
+}
+
+/// Seed of the sliced trainer's dropout masks, drawn from the run's seed.
+fn dropout_seed(seed: u64) -> u64 {
+    seed ^ 0x6472_6f70_6f75_7400
+}
+
+/// A fingerprint of the prepared data and the settings that shaped it: a
+/// checkpoint only resumes on the same.
+fn fingerprint(data: &Prepared, valid: &Prepared) -> u64 {
+    let mut hasher = crc32fast::Hasher::new();
+    let mut second = crc32fast::Hasher::new_with_initial(0x7465_7874);
+    for prepared in [data, valid] {
+        let words = [
+            prepared.ids.as_slice(),
+            &prepared.id_offsets.iter().map(|&o| o as u32).collect::<Vec<_>>(),
+            &prepared.gold.iter().map(|&g| g as u32).collect::<Vec<_>>(),
+        ];
+        for part in words {
+            for chunk in part.chunks(1 << 14) {
+                let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
+                hasher.update(&bytes);
+                second.update(&bytes);
+            }
+            hasher.update(&(part.len() as u64).to_le_bytes());
+        }
+    }
+    ((hasher.finalize() as u64) << 32) | second.finalize() as u64
+}
+
+/// The optimisation loop proper: epochs cut into segments at every
+/// progress report, evaluation, checkpoint and stop check. Segments never
+/// change the arithmetic, so evaluating, checkpointing or resuming gives
+/// the same weights as one uninterrupted run.
 fn run_epochs(
     config: &TrainConfig,
     data: &Prepared,
     valid: &Prepared,
     network: &mut Network,
     rng: &mut ChaCha8Rng,
+    run: &RunOptions,
     observer: &mut dyn FnMut(&TrainEvent),
 ) -> Result<()> {
     let n = data.len();
@@ -724,160 +865,225 @@ fn run_epochs(
             Optimizer::new(config.optimizer.clone(), network),
         )
     });
+    let fingerprint = fingerprint(data, valid);
     let mut order: Vec<usize> = (0..n).collect();
-    let total = (config.epochs as f64) * (n as f64);
-    let mut seen = 0usize;
-    let mut last_reported_error = f64::INFINITY;
-    let n_labels = network.config().n_labels;
-    let mut learning_rate = config.learning_rate;
-    let dropout = config.dropout;
-    // Early stopping: the best validation loss so far, the weights that
-    // reached it, and how many epochs ago that was.
+    let mut state = LoopState::start();
+    state.learning_rate = config.learning_rate;
+    // Early stopping: the best validation loss so far and its weights.
     let mut best: Option<(f64, Network)> = None;
-    let mut epochs_since_best = 0;
+    if let Some(path) = run.resume {
+        let restored = checkpoint::load(path, config, fingerprint, n, network)?;
+        if let (Some((_, optimizer)), Some((steps, moments))) =
+            (general.as_mut(), &restored.optimizer)
+        {
+            optimizer.restore(*steps, moments).map_err(|m| Error::BadModel {
+                path: path.display().to_string(),
+                message: m,
+            })?;
+        }
+        *rng = restored.state.rng().ok_or_else(|| Error::BadModel {
+            path: path.display().to_string(),
+            message: "the random generator's state is not valid".into(),
+        })?;
+        (state, order, best) = (restored.state, restored.order, restored.best);
+        observer(&TrainEvent::Resumed {
+            epoch: state.epoch,
+            done: state.position,
+            total: n,
+        });
+    }
+    let total = (config.epochs as f64) * (n as f64);
+    let n_labels = network.config().n_labels;
+    let dropout = config.dropout;
     // Progress events: about 100 per epoch, none for small epochs.
     let progress_every = (n / 100).max(1_000);
+    let mut probe = run
+        .diagnostics
+        .then(|| diagnostics::Probe::new(network, data));
     let mut scheduler =
         sliced::Scheduler::new(match std::env::var("TEXTNN_EXECUTION").as_deref() {
             Ok("serial") => sliced::Execution::Serial,
             Ok("parallel") => sliced::Execution::Parallel,
             _ => sliced::Execution::Adaptive,
         });
+    let every = |k: Option<usize>, before: usize, after: usize| {
+        k.is_some_and(|k| after / k > before / k)
+    };
+    let checkpoint_every = run.checkpoint.as_ref().map(|c| c.every);
+    let mut checkpoint_due = false;
+    let lp = LoopContext {
+        config,
+        data,
+        valid,
+        run,
+        fingerprint,
+    };
 
-    for epoch in 1..=config.epochs {
-        let started = Instant::now();
-        let (mut done_in_epoch, mut next_progress) = (0usize, progress_every);
-        order.shuffle(rng);
-        let (mut loss_sum, mut abs_error_sum, mut wrong) = (0.0_f64, 0.0_f64, 0.0_f64);
-        if use_sliced {
-            let plan = sliced::EpochPlan {
-                order: &order,
-                data,
-                seen_before: seen,
-                total,
-                config,
-                dropout_seed: rng.gen(),
-                progress_every,
-            };
-            let totals = sliced::run_epoch(
-                network,
-                config.threads,
-                &plan,
-                &mut scheduler,
-                &mut |done, loss, lr| {
-                    observer(&TrainEvent::Progress {
-                        epoch,
-                        epochs: config.epochs,
-                        done,
-                        total: n,
-                        mean_loss: loss / done as f64,
-                        learning_rate: lr,
-                    })
-                },
-            );
-            if let Some(value) = totals.diverged {
-                return Err(Error::Diverged {
-                    epoch,
-                    what: "loss",
-                    value: value as f32,
-                    learning_rate: totals.learning_rate,
-                });
-            }
-            (loss_sum, abs_error_sum, wrong) = if totals.error_measured {
-                (totals.loss_sum, totals.abs_error_sum, totals.wrong as f64)
-            } else {
-                (totals.loss_sum, f64::NAN, f64::NAN)
-            };
-            learning_rate = totals.learning_rate;
-            seen += n;
+    while state.epoch <= config.epochs {
+        let epoch = state.epoch;
+        if state.position == 0 {
+            order.shuffle(rng);
+            state.epoch_sums = [0.0f64.to_bits(); 3];
+            state.epoch_seconds = 0.0;
         }
-        for batch in order.chunks(batch_size) {
-            let Some((grads, optimizer)) = general.as_mut() else {
-                break; // the sliced trainer ran this epoch
-            };
-            let scale = match config.reduction {
-                Reduction::Mean => 1.0 / batch.len() as f32,
-                Reduction::Sum => 1.0,
-            };
-            for &i in batch {
-                let (ids, gold) = (data.features(i), data.gold(i));
-                if dropout > 0.0 {
-                    network.forward(ids, &mut workspace, Some((dropout, &mut *rng)));
-                } else {
-                    network.forward_eval(ids, &mut workspace);
-                }
-                let loss = network.loss(&workspace, gold);
-                if !loss.is_finite() {
+        let started = Instant::now();
+        let seconds_before = state.epoch_seconds;
+        while state.position < n {
+            // The next stop: a progress report, an evaluation, a checkpoint
+            // (counted over all epochs), or the epoch's end; for the
+            // general path, at a batch boundary.
+            let from = state.position;
+            let epoch_start = state.seen - from;
+            let next_multiple = |k: usize| ((state.seen / k) + 1) * k - epoch_start;
+            let mut to = n.min(from + progress_every);
+            for k in [run.eval_every, checkpoint_every].into_iter().flatten() {
+                to = to.min(next_multiple(k));
+            }
+            if to < n {
+                to = (to.div_ceil(batch_size) * batch_size).min(n);
+            }
+            if use_sliced {
+                let plan = sliced::EpochPlan {
+                    order: &order,
+                    data,
+                    seen_before: epoch_start,
+                    total,
+                    config,
+                    dropout_seed: dropout_seed(config.seed),
+                };
+                let totals =
+                    sliced::run_epoch(network, config.threads, &plan, from..to, &mut scheduler);
+                if let Some(value) = totals.diverged {
                     return Err(Error::Diverged {
                         epoch,
                         what: "loss",
-                        value: loss as f32,
-                        learning_rate,
+                        value: value as f32,
+                        learning_rate: totals.learning_rate,
                     });
                 }
-                loss_sum += loss;
-                let probs = workspace.probabilities();
-                abs_error_sum += probs
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &p)| (config.network.loss.target::<f64>(k, gold) - p as f64).abs())
-                    .sum::<f64>();
-                if !gold.contains(&argmax(probs)) {
-                    wrong += 1.0;
-                }
-                network.backward(ids, gold, &mut workspace, grads, scale);
+                let (abs_error, wrong) = if totals.error_measured {
+                    (totals.abs_error_sum, totals.wrong as f64)
+                } else {
+                    (f64::NAN, f64::NAN)
+                };
+                state.add(totals.loss_sum, abs_error, wrong);
+                state.learning_rate = totals.learning_rate;
+                state.seen += to - from;
             }
-            seen += batch.len();
-            done_in_epoch += batch.len();
-            learning_rate = match config.schedule {
-                Schedule::Linear => {
-                    config.learning_rate * (1.0 - seen as f64 / total).max(0.0) as f32
+            for batch in order[from..to].chunks(batch_size) {
+                let Some((grads, optimizer)) = general.as_mut() else {
+                    break; // the sliced trainer ran this segment
+                };
+                let scale = match config.reduction {
+                    Reduction::Mean => 1.0 / batch.len() as f32,
+                    Reduction::Sum => 1.0,
+                };
+                let (mut loss_sum, mut abs_error_sum, mut wrong) = (0.0_f64, 0.0_f64, 0.0_f64);
+                for &i in batch {
+                    let (ids, gold) = (data.features(i), data.gold(i));
+                    if dropout > 0.0 {
+                        network.forward(ids, &mut workspace, Some((dropout, &mut *rng)));
+                    } else {
+                        network.forward_eval(ids, &mut workspace);
+                    }
+                    let loss = network.loss(&workspace, gold);
+                    if !loss.is_finite() {
+                        return Err(Error::Diverged {
+                            epoch,
+                            what: "loss",
+                            value: loss as f32,
+                            learning_rate: state.learning_rate,
+                        });
+                    }
+                    loss_sum += loss;
+                    let probs = workspace.probabilities();
+                    abs_error_sum += probs
+                        .iter()
+                        .enumerate()
+                        .map(|(k, &p)| {
+                            (config.network.loss.target::<f64>(k, gold) - p as f64).abs()
+                        })
+                        .sum::<f64>();
+                    if !gold.contains(&argmax(probs)) {
+                        wrong += 1.0;
+                    }
+                    network.backward(ids, gold, &mut workspace, grads, scale);
                 }
-                Schedule::Constant => config.learning_rate,
-            };
-            optimizer.step(network, grads, learning_rate);
-            if done_in_epoch >= next_progress && done_in_epoch < n {
-                next_progress = done_in_epoch + progress_every;
+                state.add(loss_sum, abs_error_sum, wrong);
+                state.seen += batch.len();
+                state.learning_rate = match config.schedule {
+                    Schedule::Linear => {
+                        config.learning_rate * (1.0 - state.seen as f64 / total).max(0.0) as f32
+                    }
+                    Schedule::Constant => config.learning_rate,
+                };
+                optimizer.step(network, grads, state.learning_rate);
+            }
+            let before = state.seen - (to - from);
+            state.position = to;
+            state.since_evaluation.1 += to - from;
+            checkpoint_due |= every(checkpoint_every, before, state.seen);
+            if to == n {
+                break; // the epoch's end reports below
+            }
+            state.epoch_seconds = seconds_before + started.elapsed().as_secs_f64();
+            if to / progress_every > from / progress_every {
                 observer(&TrainEvent::Progress {
                     epoch,
                     epochs: config.epochs,
-                    done: done_in_epoch,
+                    done: to,
                     total: n,
-                    mean_loss: loss_sum / done_in_epoch as f64,
-                    learning_rate,
+                    mean_loss: state.sum(0) / to as f64,
+                    learning_rate: state.learning_rate,
+                });
+            }
+            if every(run.eval_every, before, state.seen) {
+                let evaluation = lp.evaluate(network, &mut workspace, &mut probe, &mut state);
+                observer(&TrainEvent::Evaluation(evaluation));
+            }
+            let stop = run.stop_requested();
+            if std::mem::take(&mut checkpoint_due) || stop {
+                state.keep_rng(rng);
+                let optimizer = general.as_ref().map(|(_, o)| o);
+                lp.checkpoint(&state, &order, network, optimizer, best.as_ref())?;
+            }
+            if stop {
+                return Err(Error::Interrupted {
+                    epoch,
+                    checkpoint: run.checkpoint.as_ref().map(|c| c.path.clone()),
                 });
             }
         }
-        let elapsed = started.elapsed().as_secs_f64();
-        let stats = EpochStats {
+        state.epoch_seconds = seconds_before + started.elapsed().as_secs_f64();
+        let mut stats = EpochStats {
             epoch,
             epochs: config.epochs,
-            mean_loss: loss_sum / n as f64,
-            mean_abs_error: abs_error_sum / (n * n_labels) as f64,
-            error_rate: wrong / n as f64,
-            learning_rate,
-            examples_per_second: if elapsed > 0.0 {
-                n as f64 / elapsed
+            mean_loss: state.sum(0) / n as f64,
+            mean_abs_error: state.sum(1) / (n * n_labels) as f64,
+            error_rate: state.sum(2) / n as f64,
+            learning_rate: state.learning_rate,
+            examples_per_second: if state.epoch_seconds > 0.0 {
+                n as f64 / state.epoch_seconds
             } else {
                 f64::INFINITY
             },
             valid_loss: None,
             valid_accuracy: None,
         };
-        let mut stats = stats;
-        if valid.len() != 0 {
-            let (loss, accuracy) = evaluate(network, valid, &mut workspace);
-            stats.valid_loss = Some(loss);
-            stats.valid_accuracy = Some(accuracy);
-        }
+        let mut evaluation = lp.evaluate(network, &mut workspace, &mut probe, &mut state);
+        evaluation.epoch_end = true;
+        stats.valid_loss = evaluation.valid_loss;
+        stats.valid_accuracy = evaluation.valid_accuracy;
         observer(&TrainEvent::Epoch(stats.clone()));
+        observer(&TrainEvent::Evaluation(evaluation));
+        let mut stopped = false;
         if let (Some(patience), Some(loss)) = (config.early_stopping, stats.valid_loss) {
             if best.as_ref().is_none_or(|(b, _)| loss < *b) {
                 best = Some((loss, network.clone()));
-                epochs_since_best = 0;
+                state.epochs_since_best = 0;
             } else {
-                epochs_since_best += 1;
-                if epochs_since_best >= patience {
+                state.epochs_since_best += 1;
+                if state.epochs_since_best >= patience {
                     let best_loss = best.as_ref().map_or(f64::NAN, |(b, _)| *b);
                     observer(&TrainEvent::StoppedEarly {
                         epoch,
@@ -886,12 +1092,13 @@ fn run_epochs(
                             epoch - patience
                         ),
                     });
-                    break;
+                    stopped = true;
                 }
             }
         }
         if let Some(every) = config.stop_when_error_rises_every {
-            if epoch % every == 0 {
+            let last_reported_error = f64::from_bits(state.last_reported_error);
+            if !stopped && epoch % every == 0 {
                 if stats.mean_abs_error > last_reported_error {
                     observer(&TrainEvent::StoppedEarly {
                         epoch,
@@ -900,10 +1107,28 @@ fn run_epochs(
                             stats.mean_abs_error
                         ),
                     });
-                    break;
+                    stopped = true;
                 }
-                last_reported_error = stats.mean_abs_error;
+                state.last_reported_error = stats.mean_abs_error.to_bits();
             }
+        }
+        if stopped {
+            break;
+        }
+        state.epoch += 1;
+        state.position = 0;
+        let stop = run.stop_requested();
+        let more = state.epoch <= config.epochs;
+        if (std::mem::take(&mut checkpoint_due) || stop) && more {
+            state.keep_rng(rng);
+            let optimizer = general.as_ref().map(|(_, o)| o);
+            lp.checkpoint(&state, &order, network, optimizer, best.as_ref())?;
+        }
+        if stop && more {
+            return Err(Error::Interrupted {
+                epoch,
+                checkpoint: run.checkpoint.as_ref().map(|c| c.path.clone()),
+            });
         }
     }
     if let Some((_, best_network)) = best {
@@ -918,6 +1143,75 @@ fn run_epochs(
         });
     }
     Ok(())
+}
+
+/// What the loop's reports and checkpoints read.
+struct LoopContext<'a> {
+    config: &'a TrainConfig,
+    data: &'a Prepared,
+    valid: &'a Prepared,
+    run: &'a RunOptions<'a>,
+    fingerprint: u64,
+}
+
+impl LoopContext<'_> {
+    /// Measures the network now: the training loss since the last
+    /// evaluation, validation loss and accuracy, and with diagnostics the
+    /// gradient norm and saturation of each layer.
+    fn evaluate(
+        &self,
+        network: &Network,
+        workspace: &mut Workspace,
+        probe: &mut Option<diagnostics::Probe>,
+        state: &mut LoopState,
+    ) -> Evaluation {
+        let (sum, count) = std::mem::take(&mut state.since_evaluation);
+        let (valid_loss, valid_accuracy) = if self.valid.len() != 0 {
+            let (loss, accuracy) = evaluate(network, self.valid, workspace);
+            (Some(loss), Some(accuracy))
+        } else {
+            (None, None)
+        };
+        Evaluation {
+            epoch: state.epoch,
+            examples_seen: state.seen,
+            epoch_end: false,
+            train_loss: f64::from_bits(sum) / count.max(1) as f64,
+            learning_rate: state.learning_rate,
+            valid_loss,
+            valid_accuracy,
+            layers: probe
+                .as_mut()
+                .map(|p| p.measure(network, self.data))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Writes a checkpoint of the loop as it stands (if checkpoints are on).
+    fn checkpoint(
+        &self,
+        state: &LoopState,
+        order: &[usize],
+        network: &Network,
+        optimizer: Option<&Optimizer>,
+        best: Option<&(f64, Network)>,
+    ) -> Result<()> {
+        let Some(policy) = &self.run.checkpoint else {
+            return Ok(());
+        };
+        checkpoint::save(
+            &policy.path,
+            &checkpoint::Snapshot {
+                settings: self.config,
+                fingerprint: self.fingerprint,
+                state,
+                order,
+                network,
+                optimizer,
+                best,
+            },
+        )
+    }
 }
 
 /// `idf_j = ln((1 + N) / (1 + df_j)) + 1` for every input row `j`, where

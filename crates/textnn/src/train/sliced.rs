@@ -102,10 +102,10 @@ pub(super) struct EpochPlan<'a> {
     pub total: f64,
     /// Settings.
     pub config: &'a TrainConfig,
-    /// Seed of this epoch's dropout masks.
+    /// Seed of the run's dropout masks. Each example draws its masks from
+    /// its own stream (its position in the whole run), so a run cut into
+    /// pieces — evaluations, checkpoints, a resume — draws the same masks.
     pub dropout_seed: u64,
-    /// Progress callback interval, in examples.
-    pub progress_every: usize,
 }
 
 /// What one epoch measured (thread 0's view; all threads agree).
@@ -260,15 +260,15 @@ impl Scheduler {
     }
 }
 
-/// Runs one epoch of per-example SGD with `threads` slices (the caller's
-/// thread runs slice 0 and is the only one that calls `progress`, with
-/// `(done, loss_sum, learning_rate)`).
+/// Runs examples `positions` of the epoch (indices into `plan.order`) by
+/// per-example SGD with `threads` slices; the totals cover those examples.
+/// Running an epoch in pieces gives the same bits as running it whole.
 pub(super) fn run_epoch(
     network: &mut Network,
     threads: usize,
     plan: &EpochPlan,
+    positions: Range<usize>,
     scheduler: &mut Scheduler,
-    progress: &mut dyn FnMut(usize, f64, f32),
 ) -> EpochTotals {
     let crate::nn::network::PartsMut {
         config: net_config,
@@ -300,14 +300,14 @@ pub(super) fn run_epoch(
     };
     let n = plan.order.len();
     let chunk = (n / 20).clamp(256, 4096);
+    let end = positions.end.min(n);
     let mut totals = EpochTotals {
         learning_rate: plan.config.learning_rate,
         error_measured: tree.is_none(),
         ..EpochTotals::default()
     };
-    let mut next_progress = plan.progress_every;
-    for start in (0..n).step_by(chunk) {
-        let range = start..(start + chunk).min(n);
+    for start in (positions.start..end).step_by(chunk) {
+        let range = start..(start + chunk).min(end);
         let parallel = scheduler.parallel(threads);
         let started = Instant::now();
         let outcome = if parallel {
@@ -327,10 +327,6 @@ pub(super) fn run_epoch(
         if let Err(value) = outcome {
             totals.diverged = Some(value);
             break;
-        }
-        if range.end >= next_progress && range.end < n {
-            next_progress = range.end + plan.progress_every;
-            progress(range.end, totals.loss_sum, totals.learning_rate);
         }
     }
     output.bias = std::mem::take(&mut slices[0].bias);
@@ -512,6 +508,9 @@ impl<'a> Slice<'a> {
             .embedding_activation
             .apply_in_place(&mut self.hidden);
         if config.dropout > 0.0 {
+            // This example's own stream of this slice's generator.
+            self.rng.set_stream((context.plan.seen_before + i) as u64);
+            self.rng.set_word_pos(0);
             let keep = 1.0 - config.dropout;
             let scale = 1.0 / keep;
             for ((m, d), &h) in self
@@ -765,24 +764,31 @@ mod tests {
                 total: data.len() as f64,
                 config: &config,
                 dropout_seed: 11,
-                progress_every: 100,
             };
             for threads in [2, 3] {
                 let mut results = Vec::new();
                 for execution in [Execution::Serial, Execution::Parallel, Execution::Adaptive] {
                     let mut trained = network.clone();
                     let mut scheduler = Scheduler::new(execution);
-                    let totals = run_epoch(
-                        &mut trained,
-                        threads,
-                        &plan,
-                        &mut scheduler,
-                        &mut |_, _, _| {},
-                    );
+                    let totals =
+                        run_epoch(&mut trained, threads, &plan, 0..data.len(), &mut scheduler);
                     assert!(totals.diverged.is_none());
                     assert!(totals.loss_sum > 0.0);
                     results.push((weights(&trained), totals.loss_sum.to_bits(), totals.wrong));
                 }
+                // The same epoch in three pieces (as evaluations, checkpoints
+                // and resumes cut it): the same weights and the same sums.
+                let mut trained = network.clone();
+                let mut scheduler = Scheduler::new(Execution::Adaptive);
+                let (mut loss_sum, mut wrong) = (0.0, 0);
+                for piece in [0..250, 250..251, 251..data.len()] {
+                    let totals = run_epoch(&mut trained, threads, &plan, piece, &mut scheduler);
+                    loss_sum += totals.loss_sum;
+                    wrong += totals.wrong;
+                }
+                assert_eq!(weights(&trained), results[0].0, "pieces change the weights");
+                assert!((loss_sum - f64::from_bits(results[0].1)).abs() < 1e-9);
+                assert_eq!(wrong, results[0].2);
                 assert!(
                     results[0] != (weights(&network), 0, 0),
                     "nothing was learnt"

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""fastText half of bench/compare_autotune.sh: `fasttext supervised
+-autotune-validation VALID -autotune-duration SECONDS` through the Python
+binding, then P@1 of the chosen model on the test file, as one JSON object:
+
+    autotune_fasttext.py --train T --valid V --test X --duration 60 --thread 2
+
+{"accuracy": P@1 on test, "valid_accuracy": P@1 on valid, "seconds": wall
+seconds of the search and the final retraining, "args": the chosen settings}
+
+The metric is fastText's default, f1 over all predictions with k = 1: on
+single-label data every example has one gold label and one prediction, so
+it equals accuracy.
+"""
+
+import argparse
+import json
+import sys
+import time
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--valid", required=True)
+    parser.add_argument("--test", required=True)
+    parser.add_argument("--duration", type=int, required=True)
+    parser.add_argument("--thread", type=int, default=2)
+    args = parser.parse_args()
+
+    import fasttext
+
+    started = time.perf_counter()
+    model = fasttext.train_supervised(
+        input=args.train,
+        autotuneValidationFile=args.valid,
+        autotuneDuration=args.duration,
+        thread=args.thread,
+    )
+    seconds = time.perf_counter() - started
+    _, test_p1, _ = model.test(args.test, k=1)
+    _, valid_p1, _ = model.test(args.valid, k=1)
+    chosen = {
+        name: getattr(model, name)
+        for name in ("lr", "epoch", "dim", "wordNgrams", "minn", "maxn", "bucket", "dsub")
+    }
+    chosen["loss"] = str(model.loss).split(".")[-1]
+    json.dump(
+        {"accuracy": test_p1, "valid_accuracy": valid_p1, "seconds": seconds, "args": chosen},
+        sys.stdout,
+    )
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

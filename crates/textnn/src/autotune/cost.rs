@@ -1,0 +1,169 @@
+//! How long a trial will take, estimated from the trials already run, so
+//! that the search starts no trial it cannot finish within its budget.
+//!
+//! A trial's cost has two parts: preparing the data and scoring the model
+//! (roughly the same for every trial), and training, which grows with the
+//! work `W` of the settings — the multiply-adds of all epochs' forward and
+//! backward passes:
+//!
+//! ```text
+//! W            = epochs · examples · (3 · features · dim + 3 · Σ dense in·out)
+//! features     = tokens · word_ngrams + tokens · Σ_{n=min..max} max(0, chars + 3 − n)
+//! estimate     = max overhead seen + W · max seconds-per-unit seen
+//! ```
+//!
+//! `chars + 2` is the length of `<word>`; the output layer has one unit per
+//! label, or `⌈log₂ labels⌉` on the label's path with hierarchical softmax.
+//! The slowest rate seen is used, so the estimate errs on the long side.
+
+use crate::data::Example;
+use crate::nn::Loss;
+use crate::TrainConfig;
+
+/// Sizes of the training data that the cost depends on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DataShape {
+    /// Training examples.
+    pub examples: usize,
+    /// Mean whitespace-separated tokens per example.
+    pub tokens_per_example: f64,
+    /// Mean characters per token.
+    pub chars_per_token: f64,
+    /// Distinct labels.
+    pub labels: usize,
+}
+
+impl DataShape {
+    /// Measures `examples` (whitespace tokens: close enough for an estimate).
+    pub fn measure(examples: &[Example]) -> Self {
+        let (mut tokens, mut chars) = (0usize, 0usize);
+        let mut labels = std::collections::BTreeSet::new();
+        for example in examples {
+            for token in example.text.split_whitespace() {
+                tokens += 1;
+                chars += token.chars().count();
+            }
+            labels.extend(example.labels.iter().map(String::as_str));
+        }
+        DataShape {
+            examples: examples.len(),
+            tokens_per_example: tokens as f64 / examples.len().max(1) as f64,
+            chars_per_token: chars as f64 / tokens.max(1) as f64,
+            labels: labels.len(),
+        }
+    }
+
+    /// The work `W` of training with `config` (see the module docs).
+    pub fn work(&self, config: &TrainConfig) -> f64 {
+        let tokens = self.tokens_per_example;
+        let mut features = tokens * config.features.word_ngrams as f64;
+        if let Some((min, max)) = config.features.char_ngrams {
+            let per_word: f64 = (min..=max)
+                .map(|n| (self.chars_per_token + 3.0 - n as f64).max(0.0))
+                .sum();
+            features += tokens * per_word;
+        }
+        let network = &config.network;
+        let outputs = match network.loss {
+            Loss::Hs => (self.labels.max(2) as f64).log2().ceil(),
+            _ => self.labels.max(1) as f64,
+        };
+        let mut dense = 0.0;
+        let mut width = network.dim as f64;
+        for &next in &network.hidden {
+            dense += width * next as f64;
+            width = next as f64;
+        }
+        dense += width * outputs;
+        let per_example = 3.0 * features * network.dim as f64 + 3.0 * dense;
+        config.epochs as f64 * self.examples as f64 * per_example
+    }
+}
+
+/// Running estimate of trial durations.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CostModel {
+    /// Slowest training seconds per unit of work seen.
+    seconds_per_unit: Option<f64>,
+    /// Longest preparation + scoring seconds seen.
+    overhead: f64,
+}
+
+impl CostModel {
+    /// Records a finished trial: `work` units trained in `training`
+    /// seconds, plus `overhead` seconds of preparation and scoring.
+    pub fn record(&mut self, work: f64, training: f64, overhead: f64) {
+        if work > 0.0 && training.is_finite() && training >= 0.0 {
+            let rate = training / work;
+            self.seconds_per_unit = Some(self.seconds_per_unit.map_or(rate, |r| r.max(rate)));
+        }
+        if overhead.is_finite() {
+            self.overhead = self.overhead.max(overhead);
+        }
+    }
+
+    /// Estimated seconds of a trial of `work` units; `None` before any
+    /// trial has finished.
+    pub fn estimate(&self, work: f64) -> Option<f64> {
+        self.seconds_per_unit
+            .map(|rate| self.overhead + rate * work)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ex(text: &str, label: &str) -> Example {
+        Example {
+            text: text.into(),
+            labels: vec![label.into()],
+            line: 1,
+        }
+    }
+
+    #[test]
+    fn shape_counts_tokens_chars_and_labels() {
+        let shape = DataShape::measure(&[ex("ab cd", "x"), ex("ef", "y"), ex("ij kl mn", "x")]);
+        assert_eq!(shape.examples, 3);
+        assert!((shape.tokens_per_example - 2.0).abs() < 1e-12);
+        assert!((shape.chars_per_token - 2.0).abs() < 1e-12);
+        assert_eq!(shape.labels, 2);
+    }
+
+    #[test]
+    fn work_follows_the_formula() {
+        let shape = DataShape {
+            examples: 10,
+            tokens_per_example: 4.0,
+            chars_per_token: 5.0,
+            labels: 8,
+        };
+        let mut c = TrainConfig::fasttext();
+        c.epochs = 2;
+        c.network.dim = 10;
+        // features 4; dense 10 × 8 = 80; per example 3·4·10 + 3·80 = 360.
+        assert_eq!(shape.work(&c), 2.0 * 10.0 * 360.0);
+        // Character 3-4-grams of a 5-letter word: 5 + 4 = 9 per token, so
+        // features 4 + 36 = 40; hs has ⌈log₂ 8⌉ = 3 outputs: dense 30.
+        c.features.char_ngrams = Some((3, 4));
+        c.network.loss = Loss::Hs;
+        assert_eq!(shape.work(&c), 2.0 * 10.0 * (3.0 * 40.0 * 10.0 + 90.0));
+        // A hidden layer of 5: 10·5 + 5·3.
+        c.network.hidden = vec![5];
+        assert_eq!(
+            shape.work(&c),
+            2.0 * 10.0 * (3.0 * 40.0 * 10.0 + 3.0 * 65.0)
+        );
+    }
+
+    #[test]
+    fn estimate_uses_the_slowest_rate_and_longest_overhead() {
+        let mut cost = CostModel::default();
+        assert_eq!(cost.estimate(100.0), None);
+        cost.record(100.0, 1.0, 0.5);
+        cost.record(100.0, 2.0, 0.25);
+        cost.record(0.0, 5.0, f64::NAN);
+        assert_eq!(cost.estimate(50.0), Some(0.5 + 1.0));
+    }
+}
