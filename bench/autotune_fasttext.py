@@ -11,6 +11,11 @@ seconds of the search and the final retraining, "args": the chosen settings}
 The metric is fastText's default, f1 over all predictions with k = 1: on
 single-label data every example has one gold label and one prediction, so
 it equals accuracy.
+
+fastText 0.9.3's autotune can stop with `RuntimeError: Encountered NaN.`
+when a trial (or the final retraining) diverges (fastText issues #385,
+#465); multi-threaded fastText is not deterministic, so such a run is
+retried, up to --attempts times, and the JSON counts the failed attempts.
 """
 
 import argparse
@@ -26,27 +31,45 @@ def main():
     parser.add_argument("--test", required=True)
     parser.add_argument("--duration", type=int, required=True)
     parser.add_argument("--thread", type=int, default=2)
+    parser.add_argument("--attempts", type=int, default=3)
     args = parser.parse_args()
 
     import fasttext
 
-    started = time.perf_counter()
-    model = fasttext.train_supervised(
-        input=args.train,
-        autotuneValidationFile=args.valid,
-        autotuneDuration=args.duration,
-        thread=args.thread,
-    )
+    failures = []
+    model = None
+    while model is None:
+        started = time.perf_counter()
+        try:
+            model = fasttext.train_supervised(
+                input=args.train,
+                autotuneValidationFile=args.valid,
+                autotuneDuration=args.duration,
+                thread=args.thread,
+            )
+        except RuntimeError as e:
+            failures.append("%s after %.1f s" % (e, time.perf_counter() - started))
+            print("fastText autotune failed: %s" % failures[-1], file=sys.stderr)
+            if len(failures) == args.attempts:
+                json.dump({"accuracy": None, "failed_attempts": failures}, sys.stdout)
+                sys.stdout.write("\n")
+                sys.exit(1)
     seconds = time.perf_counter() - started
     _, test_p1, _ = model.test(args.test, k=1)
     _, valid_p1, _ = model.test(args.valid, k=1)
     chosen = {
-        name: getattr(model, name)
-        for name in ("lr", "epoch", "dim", "wordNgrams", "minn", "maxn", "bucket", "dsub")
+        name: getattr(model, name, None)
+        for name in ("lr", "epoch", "dim", "wordNgrams", "minn", "maxn", "bucket")
     }
     chosen["loss"] = str(model.loss).split(".")[-1]
     json.dump(
-        {"accuracy": test_p1, "valid_accuracy": valid_p1, "seconds": seconds, "args": chosen},
+        {
+            "accuracy": test_p1,
+            "valid_accuracy": valid_p1,
+            "seconds": seconds,
+            "args": chosen,
+            "failed_attempts": failures,
+        },
         sys.stdout,
     )
     sys.stdout.write("\n")

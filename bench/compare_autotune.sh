@@ -93,14 +93,21 @@ textnn_flags=$(grep -m1 '^same model:' "$OUT/textnn-trials.txt" | sed 's/.* -o [
 note "   textnn: test accuracy $textnn_acc, $textnn_sec s, $textnn_trials trials"
 
 note "== $name: fastText autotune, $SECONDS_BUDGET s, $THREADS threads"
-"$PY" "$BENCH_DIR/autotune_fasttext.py" --train "$DATA/train.txt" --valid "$DATA/valid.txt" \
+# A run that diverges ("Encountered NaN") is retried; see autotune_fasttext.py.
+if "$PY" "$BENCH_DIR/autotune_fasttext.py" --train "$DATA/train.txt" --valid "$DATA/valid.txt" \
     --test "$DATA/test.txt" --duration "$SECONDS_BUDGET" --thread "$THREADS" \
-    >"$OUT/fasttext.json" 2>"$OUT/fasttext.log"
-ft_acc=$(json "$OUT/fasttext.json" accuracy)
-ft_valid=$(json "$OUT/fasttext.json" valid_accuracy)
-ft_sec=$(json "$OUT/fasttext.json" seconds)
-ft_args=$(json "$OUT/fasttext.json" args)
-note "   fastText: test accuracy $ft_acc, $ft_sec s"
+    >"$OUT/fasttext.json" 2>"$OUT/fasttext.log"; then
+    ft_acc=$(json "$OUT/fasttext.json" accuracy)
+    ft_valid=$(json "$OUT/fasttext.json" valid_accuracy)
+    ft_sec=$(json "$OUT/fasttext.json" seconds)
+    ft_args=$(json "$OUT/fasttext.json" args)
+    note "   fastText: test accuracy $ft_acc, $ft_sec s"
+else
+    ft_acc=nan ft_valid=nan ft_sec=nan ft_args="failed; see ${OUT#"$ROOT"/}/fasttext.log"
+    note "   fastText failed; see $OUT/fasttext.log"
+fi
+ft_failed=$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1])).get("failed_attempts", [])))' \
+    "$OUT/fasttext.json" 2>/dev/null || echo "?")
 
 {
     echo "# textnn autotune vs fastText autotune: $name, $SECONDS_BUDGET s"
@@ -116,6 +123,7 @@ note "   fastText: test accuracy $ft_acc, $ft_sec s"
     echo "- textnn best: $textnn_best"
     echo "- textnn settings: $textnn_flags"
     printf -- '- fastText best (valid P@1 %.3f): %s\n' "$ft_valid" "$ft_args"
+    echo "- fastText attempts that stopped with \"Encountered NaN\" and were retried: $ft_failed"
     echo
     echo "Wall seconds: the search and the saved model (textnn keeps the best trial's model;"
     echo "fastText retrains the best settings after its budget). Raw output: ${OUT#"$ROOT"/}/"

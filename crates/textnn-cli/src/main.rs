@@ -52,6 +52,12 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    // The library's kernels fall back to the fastest ones on a TEXTNN_KERNELS
+    // value they do not know; a misspelt value is a usage error here.
+    if let Err(e) = textnn::linalg::kernels::Kernels::from_env() {
+        eprintln!("textnn: {e}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Train(a) => commands::train::run(*a),
         Command::Autotune(a) => commands::autotune::run(*a),

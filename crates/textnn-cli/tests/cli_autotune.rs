@@ -96,10 +96,8 @@ fn autotune_prints_a_trial_table_and_saves_a_model_that_predicts() {
     let mut train = vec!["train", data_path.as_str(), "-o", &rebuilt, "--quiet"];
     train.extend(flags);
     success(&run(&train));
-    assert_eq!(
-        std::fs::read(&model).unwrap(),
-        std::fs::read(&rebuilt).unwrap()
-    );
+    let same_bytes = std::fs::read(&model).unwrap() == std::fs::read(&rebuilt).unwrap();
+    assert!(same_bytes, "{same} gave a different model");
     let predicted = success(&common::run_with_stdin(
         ["predict", &model, "-"],
         "will it rain tomorrow\n",

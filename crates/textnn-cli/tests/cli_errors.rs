@@ -498,3 +498,29 @@ fn every_prefix_of_a_model_is_refused_without_a_panic() {
     std::fs::write(&path, &bytes).unwrap();
     success(&run(["info", path.to_str().unwrap()]));
 }
+
+/// `TEXTNN_KERNELS` picks the f32 kernels (`linalg::kernels`): `reference`
+/// and `auto` train, anything else is a usage error naming the variable.
+#[test]
+fn unknown_kernels_setting_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.textnn");
+    let train = |kernels: &str| {
+        common::textnn()
+            .env("TEXTNN_KERNELS", kernels)
+            .arg("train")
+            .arg(data("train.txt"))
+            .arg("-o")
+            .arg(&model)
+            .args(fast_with(&[]))
+            .output()
+            .expect("textnn starts")
+    };
+    success(&train("reference"));
+    success(&train("auto"));
+    failure(
+        &train("avx9"),
+        2,
+        &["textnn: invalid setting: TEXTNN_KERNELS must be auto or reference, got \"avx9\""],
+    );
+}

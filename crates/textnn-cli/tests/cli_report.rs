@@ -91,6 +91,104 @@ fn report_has_a_page_and_a_plot_per_figure_with_one_point_per_epoch() {
     let rates = std::fs::read_to_string(report.join("learning_rate.svg")).unwrap();
     // The starting rate, then the rate at the end of each epoch.
     assert_eq!(series_points(&rates, "learning-rate").len(), 7);
+
+    // The default network (no hidden layer, softmax output) has gradient
+    // norms for its embedding and output, and nothing that saturates.
+    let norms = std::fs::read_to_string(report.join("gradient_norm.svg")).unwrap();
+    for layer in ["embedding", "output"] {
+        let points = series_points(&norms, &format!("gradient-norm-{layer}"));
+        assert_eq!(
+            points.len(),
+            6,
+            "one gradient norm per evaluation: {points:?}"
+        );
+    }
+    assert!(!report.join("saturation.svg").exists());
+    assert!(index.contains("src=\"gradient_norm.svg\""));
+    assert!(!index.contains("src=\"saturation.svg\""));
+    assert!(
+        index.contains("No saturation plot"),
+        "the page says why there is no saturation plot"
+    );
+}
+
+#[test]
+fn eval_every_gives_a_point_per_evaluation() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.jsonl");
+    train_with_report(
+        dir.path(),
+        &[
+            "--valid-split",
+            "0.2",
+            "--epochs",
+            "3",
+            "--eval-every",
+            "10",
+            "--log",
+            log.to_str().unwrap(),
+        ],
+    );
+    let report = dir.path().join("report");
+    // The log has a record per evaluation: each epoch's end ("epoch") and
+    // every 10 examples in between ("evaluation").
+    let expected = std::fs::read_to_string(&log).unwrap().lines().count();
+    assert!(expected > 3, "--eval-every 10 adds evaluations: {expected}");
+    let loss = std::fs::read_to_string(report.join("loss.svg")).unwrap();
+    assert_eq!(series_points(&loss, "train-loss").len(), expected);
+    assert_eq!(series_points(&loss, "valid-loss").len(), expected);
+    let errors = std::fs::read_to_string(report.join("error_rate.svg")).unwrap();
+    assert_eq!(series_points(&errors, "valid-error-rate").len(), expected);
+    assert_eq!(
+        series_points(&errors, "train-error-rate").len(),
+        3,
+        "the training error rate is measured per epoch"
+    );
+    let norms = std::fs::read_to_string(report.join("gradient_norm.svg")).unwrap();
+    assert_eq!(
+        series_points(&norms, "gradient-norm-output").len(),
+        expected
+    );
+    let index = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(
+        index.contains(&format!("<td>{expected} (each epoch")),
+        "the summary counts the evaluations:\n{index}"
+    );
+}
+
+#[test]
+fn blog_preset_report_shows_saturation_of_its_sigmoid_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.textnn");
+    let report = dir.path().join("report");
+    success(&run([
+        "train",
+        data("intents.json").to_str().unwrap(),
+        "--preset",
+        "blog",
+        "--epochs",
+        "50",
+        "-o",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--quiet",
+    ]));
+    let svg = std::fs::read_to_string(report.join("saturation.svg")).unwrap();
+    // The blog network: a sigmoid after the embedding bag and sigmoid
+    // outputs under squared error, so both layers have a line.
+    for layer in ["embedding", "output"] {
+        let points = series_points(&svg, &format!("saturated-{layer}"));
+        assert_eq!(points.len(), 50, "one point per evaluation");
+    }
+    let norms = std::fs::read_to_string(report.join("gradient_norm.svg")).unwrap();
+    assert_eq!(series_points(&norms, "gradient-norm-output").len(), 50);
+    let index = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(index.contains("src=\"saturation.svg\""));
+    assert!(
+        index.contains("(p − y) · p(1 − p)") && index.contains("p − y, the sigmoid"),
+        "the page explains why squared error saturates and cross-entropy does not"
+    );
 }
 
 #[test]

@@ -111,10 +111,12 @@ impl Server {
         assert!(status.success());
     }
 
-    /// Sends `signal` (TERM, INT) and waits, bounded, for the exit.
-    fn stop(mut self, signal: &str) -> ExitStatus {
+    /// Sends `signal` (TERM, INT), waits, bounded, for the exit and
+    /// asserts that it was clean (code 0).
+    fn stop(mut self, signal: &str) {
         self.signal(signal);
-        self.wait_for_exit()
+        let status = self.wait_for_exit();
+        assert_eq!(status.code(), Some(0), "textnn serve exited with {status}");
     }
 
     /// Waits, bounded, for the server to exit.
@@ -234,20 +236,41 @@ impl Client {
     }
 
     fn post_json(&self, path: &str, body: &str) -> Response {
-        self.request("POST", path, Some("application/json"), body.as_bytes())
+        self.post_json_with(path, &[], body)
+    }
+
+    /// [`Client::post_json`] with extra header lines.
+    fn post_json_with(&self, path: &str, extra_headers: &[&str], body: &str) -> Response {
+        self.request_with(
+            "POST",
+            path,
+            Some("application/json"),
+            extra_headers,
+            body.as_bytes(),
+        )
+    }
+
+    /// `GET path` with `Authorization: Bearer token`.
+    fn get_with_token(&self, path: &str, token: &str) -> Response {
+        self.request_with("GET", path, None, &[&bearer(token)], b"")
     }
 
     /// `POST /model/parse` for `text`, slept `delay_ms` on the server
     /// (which must run with `--debug-delays`).
     fn slow_parse(&self, text: &str, delay_ms: u64) -> Response {
         let body = serde_json::json!({ "text": text }).to_string();
-        self.request_with(
-            "POST",
+        self.post_json_with(
             "/model/parse",
-            Some("application/json"),
             &[&format!("X-Debug-Delay-Ms: {delay_ms}")],
-            body.as_bytes(),
+            &body,
         )
+    }
+
+    /// The `textnn_http_requests_total` sample of `endpoint` and `status`.
+    fn requests_total(&self, endpoint: &str, status: u16) -> f64 {
+        self.metric(&format!(
+            "textnn_http_requests_total{{endpoint=\"{endpoint}\",status=\"{status}\"}}"
+        ))
     }
 
     /// The value of the sample `name` (with its labels, as written) in
@@ -314,6 +337,55 @@ fn labels_of(version: &Value) -> Vec<String> {
         .iter()
         .map(|l| l.as_str().unwrap().to_string())
         .collect()
+}
+
+/// The header line `Authorization: Bearer token`.
+fn bearer(token: &str) -> String {
+    format!("Authorization: Bearer {token}")
+}
+
+/// Asserts that the `/metrics` text holds every one of `lines`.
+fn assert_metrics_contain(metrics: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(metrics.contains(line), "no {line:?} in\n{metrics}");
+    }
+}
+
+/// Writes `token` (and a newline) to a file `token` in `dir`; returns its
+/// path for `--token-file`.
+fn token_file(dir: &Path, token: &str) -> String {
+    let path = dir.join("token");
+    std::fs::write(&path, format!("{token}\n")).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// Runs `textnn serve MODEL --addr 127.0.0.1:0 EXTRA` to its end, bounded:
+/// for the runs that must fail before serving.
+fn serve_to_the_end(model: &Path, extra: &[&str]) -> std::process::Output {
+    common::textnn()
+        .arg("serve")
+        .arg(model)
+        .args(["--addr", "127.0.0.1:0"])
+        .args(extra)
+        .timeout(STEP)
+        .output()
+        .unwrap()
+}
+
+/// Asserts that each argument list is a usage error (exit code 2).
+fn assert_usage_errors(cases: &[[&str; 4]]) {
+    for args in cases {
+        let output = common::textnn().args(args).timeout(STEP).output().unwrap();
+        common::failure(&output, 2, &[]);
+    }
+}
+
+/// A copy of `trained`'s model, `served.textnn` in its folder, for the
+/// reload tests to replace.
+fn served_copy(trained: &common::Trained) -> std::path::PathBuf {
+    let served = trained.dir.path().join("served.textnn");
+    std::fs::copy(trained.path(), &served).unwrap();
+    served
 }
 
 /// Replaces `path` with `bytes` the way a deployment should: write a
@@ -447,7 +519,7 @@ fn serve_answers_every_endpoint_and_stops_on_sigterm() {
         .header("content-type")
         .unwrap()
         .starts_with("text/plain; version=0.0.4"));
-    for line in [
+    let expected = [
         "textnn_http_requests_total{endpoint=\"/model/parse\",status=\"200\"} 2",
         "textnn_http_requests_total{endpoint=\"/v1/classify\",status=\"200\"} 5",
         "textnn_http_requests_total{endpoint=\"/health\",status=\"200\"} 1",
@@ -457,13 +529,8 @@ fn serve_answers_every_endpoint_and_stops_on_sigterm() {
         "textnn_model_reloads_total{result=\"ok\"} 0\n",
         "textnn_model_reloads_total{result=\"error\"} 0\n",
         "textnn_model_generation 1\n",
-    ] {
-        assert!(
-            metrics.body.contains(line),
-            "no {line:?} in\n{}",
-            metrics.body
-        );
-    }
+    ];
+    assert_metrics_contain(&metrics.body, &expected);
 
     // Without --access-log, requests are not logged one by one.
     let logs = server.logs();
@@ -471,7 +538,7 @@ fn serve_answers_every_endpoint_and_stops_on_sigterm() {
         !logs.iter().any(|line| line.contains("/model/parse")),
         "{logs:#?}"
     );
-    assert_eq!(server.stop("TERM").code(), Some(0));
+    server.stop("TERM");
 }
 
 #[test]
@@ -576,15 +643,16 @@ fn serve_answers_every_error_with_one_json_schema() {
     // The server still answers after all of that, and counted the errors.
     server.get("/health").json(200);
     let metrics = server.get("/metrics").body;
-    for line in [
-        "textnn_http_requests_total{endpoint=\"/model/parse\",status=\"400\"} 6",
-        "textnn_http_requests_total{endpoint=\"/model/parse\",status=\"415\"} 1",
-        "textnn_http_requests_total{endpoint=\"/v1/classify\",status=\"413\"} 2",
-        "textnn_http_requests_total{endpoint=\"other\",status=\"404\"} 2",
-    ] {
-        assert!(metrics.contains(line), "no {line:?} in\n{metrics}");
-    }
-    assert_eq!(server.stop("TERM").code(), Some(0));
+    assert_metrics_contain(
+        &metrics,
+        &[
+            "textnn_http_requests_total{endpoint=\"/model/parse\",status=\"400\"} 6",
+            "textnn_http_requests_total{endpoint=\"/model/parse\",status=\"415\"} 1",
+            "textnn_http_requests_total{endpoint=\"/v1/classify\",status=\"413\"} 2",
+            "textnn_http_requests_total{endpoint=\"other\",status=\"404\"} 2",
+        ],
+    );
+    server.stop("TERM");
 }
 
 #[test]
@@ -605,7 +673,7 @@ fn serve_puts_nlu_fallback_first_like_rasa() {
         4,
         "the fallback goes before the model's 3 labels"
     );
-    assert_eq!(server.stop("INT").code(), Some(0));
+    server.stop("INT");
 
     // Top two closer than the ambiguity threshold; with no fallback
     // threshold the fallback's confidence is 0.
@@ -613,13 +681,13 @@ fn serve_puts_nlu_fallback_first_like_rasa() {
     let parse = server.post_json("/model/parse", unknown).json(200);
     let fallback = serde_json::json!({"name": "nlu_fallback", "confidence": 0.0});
     assert_eq!(parse["intent"], fallback, "{parse}");
-    assert_eq!(server.stop("TERM").code(), Some(0));
+    server.stop("TERM");
 
     // A threshold of 0 never falls back.
     let server = Server::start(trained.path(), &["--fallback-threshold", "0"]);
     let parse = server.post_json("/model/parse", unknown).json(200);
     assert_ne!(parse["intent"]["name"], "nlu_fallback", "{parse}");
-    assert_eq!(server.stop("TERM").code(), Some(0));
+    server.stop("TERM");
 }
 
 #[test]
@@ -627,34 +695,22 @@ fn serve_refuses_a_bad_model_before_binding() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.textnn");
     std::fs::write(&bad, b"this is not a model").unwrap();
-    let output = common::textnn()
-        .args(["serve", bad.to_str().unwrap(), "--addr", "127.0.0.1:0"])
-        .timeout(STEP)
-        .output()
-        .unwrap();
+    let output = serve_to_the_end(&bad, &[]);
     let message = common::failure(&output, 1, &["bad.textnn"]);
     assert!(!message.contains("serving"), "{message}");
 
-    let missing = dir.path().join("missing.textnn");
-    let output = common::textnn()
-        .args(["serve", missing.to_str().unwrap(), "--addr", "127.0.0.1:0"])
-        .timeout(STEP)
-        .output()
-        .unwrap();
+    let output = serve_to_the_end(&dir.path().join("missing.textnn"), &[]);
     common::failure(&output, 1, &["missing.textnn"]);
 }
 
 #[test]
 fn serve_rejects_bad_options() {
-    for args in [
+    assert_usage_errors(&[
         ["serve", "m", "--addr", "localhost"],
         ["serve", "m", "--fallback-threshold", "2"],
         ["serve", "m", "--ambiguity-threshold", "x"],
         ["serve", "m", "--max-batch", "-1"],
-    ] {
-        let output = common::textnn().args(args).timeout(STEP).output().unwrap();
-        common::failure(&output, 2, &[]);
-    }
+    ]);
 }
 
 /// SIGTERM while a request is half sent: the server finishes that request,
@@ -675,12 +731,7 @@ fn serve_finishes_an_in_flight_request_on_sigterm() {
     stream.write_all(&body[..5]).unwrap();
     // Give the server time to read the head and start the request.
     std::thread::sleep(Duration::from_millis(300));
-    let pid = server.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
+    server.signal("TERM");
     std::thread::sleep(Duration::from_millis(300));
     stream.write_all(&body[5..]).unwrap();
     let mut raw = String::new();
@@ -688,26 +739,14 @@ fn serve_finishes_an_in_flight_request_on_sigterm() {
     assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
     assert!(raw.contains("\"intent\""), "{raw}");
     let mut server = server;
-    let deadline = Instant::now() + STEP;
-    let status = loop {
-        if let Some(status) = server.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "textnn serve did not exit");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(server.wait_for_exit().code(), Some(0));
 }
 
 #[test]
 fn serve_with_a_token_file_needs_the_token_except_on_health() {
     let trained = model();
-    let token_file = trained.dir.path().join("token");
-    std::fs::write(&token_file, "s3cret-token\n").unwrap();
-    let server = Server::start(
-        trained.path(),
-        &["--token-file", token_file.to_str().unwrap()],
-    );
+    let token_path = token_file(trained.dir.path(), "s3cret-token");
+    let server = Server::start(trained.path(), &["--token-file", &token_path]);
     server.get("/health").json(200);
     assert_eq!(server.get("/").status, 200);
 
@@ -717,45 +756,22 @@ fn serve_with_a_token_file_needs_the_token_except_on_health() {
     server
         .post_json("/model/parse", r#"{"text": "hello"}"#)
         .error(401, "NotAuthenticated");
-    server
-        .request_with(
-            "GET",
-            "/version",
-            None,
-            &["Authorization: Bearer wrong"],
-            b"",
-        )
-        .error(401, "NotAuthenticated");
-    server
-        .request_with(
-            "GET",
-            "/version",
-            None,
-            &["Authorization: Bearer s3cret-toke"],
-            b"",
-        )
-        .error(401, "NotAuthenticated");
+    for wrong in ["wrong", "s3cret-toke"] {
+        server
+            .get_with_token("/version", wrong)
+            .error(401, "NotAuthenticated");
+    }
     server
         .get("/version?token=wrong")
         .error(401, "NotAuthenticated");
 
-    server
-        .request_with(
-            "GET",
-            "/version",
-            None,
-            &["Authorization: Bearer s3cret-token"],
-            b"",
-        )
-        .json(200);
+    server.get_with_token("/version", "s3cret-token").json(200);
     server.get("/version?token=s3cret-token").json(200);
     server
-        .request_with(
-            "POST",
+        .post_json_with(
             "/model/parse",
-            Some("application/json"),
-            &["Authorization: Bearer s3cret-token"],
-            br#"{"text": "hello"}"#,
+            &[&bearer("s3cret-token")],
+            r#"{"text": "hello"}"#,
         )
         .json(200);
     let metrics = server.get("/metrics?token=s3cret-token").body;
@@ -763,22 +779,11 @@ fn serve_with_a_token_file_needs_the_token_except_on_health() {
         metrics.contains("textnn_http_requests_total{endpoint=\"/version\",status=\"401\"} 4"),
         "{metrics}"
     );
-    assert_eq!(server.stop("TERM").code(), Some(0));
+    server.stop("TERM");
 
     // An empty token file is refused before binding.
-    std::fs::write(&token_file, " \n").unwrap();
-    let output = common::textnn()
-        .args([
-            "serve",
-            trained.path(),
-            "--addr",
-            "127.0.0.1:0",
-            "--token-file",
-        ])
-        .arg(&token_file)
-        .timeout(STEP)
-        .output()
-        .unwrap();
+    let token_path = token_file(trained.dir.path(), " ");
+    let output = serve_to_the_end(&trained.model, &["--token-file", &token_path]);
     common::failure(&output, 1, &["is empty"]);
 }
 
@@ -787,12 +792,8 @@ fn serve_with_a_token_file_needs_the_token_except_on_health() {
 #[test]
 fn serve_percent_decodes_query_tokens() {
     let trained = model();
-    let token_file = trained.dir.path().join("token");
-    std::fs::write(&token_file, "a+b/c=\n").unwrap();
-    let server = Server::start(
-        trained.path(),
-        &["--token-file", token_file.to_str().unwrap()],
-    );
+    let token_path = token_file(trained.dir.path(), "a+b/c=");
+    let server = Server::start(trained.path(), &["--token-file", &token_path]);
     server.get("/version?token=a%2Bb%2Fc%3D").json(200);
     server.get("/version?token=a%2bb%2fc%3d").json(200);
     server
@@ -802,16 +803,8 @@ fn serve_percent_decodes_query_tokens() {
         .get("/version?token=a%2Bb%2Fc%3")
         .error(401, "NotAuthenticated");
     // The header form is not encoded at all.
-    server
-        .request_with(
-            "GET",
-            "/version",
-            None,
-            &["Authorization: Bearer a+b/c="],
-            b"",
-        )
-        .json(200);
-    assert_eq!(server.stop("TERM").code(), Some(0));
+    server.get_with_token("/version", "a+b/c=").json(200);
+    server.stop("TERM");
 }
 
 /// SIGHUP loads the file again: a good one serves from then on (requests
@@ -821,8 +814,7 @@ fn serve_percent_decodes_query_tokens() {
 fn serve_reloads_on_sighup_and_keeps_serving_when_the_new_file_is_bad() {
     let first = model();
     let second = other_model();
-    let served = first.dir.path().join("served.textnn");
-    std::fs::copy(first.path(), &served).unwrap();
+    let served = served_copy(&first);
     let server = Server::start(served.to_str().unwrap(), &["--debug-delays"]);
     let version = server.version();
     assert_eq!(version["model"]["generation"], 1);
@@ -889,7 +881,7 @@ fn serve_reloads_on_sighup_and_keeps_serving_when_the_new_file_is_bad() {
         1.0
     );
     assert_eq!(server.metric("textnn_model_generation"), 2.0);
-    assert_eq!(server.stop("TERM").code(), Some(0));
+    server.stop("TERM");
 }
 
 /// `POST /admin/reload` is refused (403) without `--token-file`, needs the
@@ -899,8 +891,7 @@ fn serve_reloads_on_sighup_and_keeps_serving_when_the_new_file_is_bad() {
 fn serve_admin_reload_needs_a_token_and_refuses_a_bad_file() {
     let first = model();
     let second = other_model();
-    let served = first.dir.path().join("served.textnn");
-    std::fs::copy(first.path(), &served).unwrap();
+    let served = served_copy(&first);
     let served = served.to_str().unwrap().to_string();
 
     let server = Server::start(&served, &[]);
@@ -910,18 +901,17 @@ fn serve_admin_reload_needs_a_token_and_refuses_a_bad_file() {
     assert!(message.contains("--token-file"), "{message}");
     server.get("/admin/reload").error(405, "MethodNotAllowed");
     assert_eq!(server.version()["model"]["generation"], 1);
-    assert_eq!(server.stop("TERM").code(), Some(0));
+    server.stop("TERM");
 
-    let token_file = first.dir.path().join("token");
-    std::fs::write(&token_file, "s3cret\n").unwrap();
-    let server = Server::start(&served, &["--token-file", token_file.to_str().unwrap()]);
+    let token_path = token_file(first.dir.path(), "s3cret");
+    let server = Server::start(&served, &["--token-file", &token_path]);
     let reload =
         |headers: &[&str]| server.request_with("POST", "/admin/reload", None, headers, b"");
     reload(&[]).error(401, "NotAuthenticated");
-    reload(&["Authorization: Bearer wrong"]).error(401, "NotAuthenticated");
+    reload(&[&bearer("wrong")]).error(401, "NotAuthenticated");
 
     replace_file(Path::new(&served), &std::fs::read(second.path()).unwrap());
-    let answer = reload(&["Authorization: Bearer s3cret"]).json(200);
+    let answer = reload(&[&bearer("s3cret")]).json(200);
     assert_eq!(answer["status"], "ok", "{answer}");
     assert_eq!(answer["model"]["generation"], 2, "{answer}");
     assert_eq!(answer["labels"], serde_json::json!(["bye", "greet"]));
@@ -930,30 +920,29 @@ fn serve_admin_reload_needs_a_token_and_refuses_a_bad_file() {
     assert_eq!(labels_of(&version), ["bye", "greet"]);
 
     replace_file(Path::new(&served), b"TEXTNNMF but not really a model");
-    let message = reload(&["Authorization: Bearer s3cret"]).error(500, "InternalServerError");
+    let message = reload(&[&bearer("s3cret")]).error(500, "InternalServerError");
     assert!(message.contains("still serving generation 2"), "{message}");
     assert!(message.contains("served.textnn"), "{message}");
     let parse = server
-        .request_with(
-            "POST",
+        .post_json_with(
             "/model/parse",
-            Some("application/json"),
-            &["Authorization: Bearer s3cret"],
-            br#"{"text": "hello there"}"#,
+            &[&bearer("s3cret")],
+            r#"{"text": "hello there"}"#,
         )
         .json(200);
     assert_eq!(parse["intent_ranking"].as_array().unwrap().len(), 2);
     let metrics = server.get("/metrics?token=s3cret").body;
-    for line in [
-        "textnn_model_reloads_total{result=\"ok\"} 1\n",
-        "textnn_model_reloads_total{result=\"error\"} 1\n",
-        "textnn_http_requests_total{endpoint=\"/admin/reload\",status=\"401\"} 2\n",
-        "textnn_http_requests_total{endpoint=\"/admin/reload\",status=\"500\"} 1\n",
-    ] {
-        assert!(metrics.contains(line), "no {line:?} in\n{metrics}");
-    }
+    assert_metrics_contain(
+        &metrics,
+        &[
+            "textnn_model_reloads_total{result=\"ok\"} 1\n",
+            "textnn_model_reloads_total{result=\"error\"} 1\n",
+            "textnn_http_requests_total{endpoint=\"/admin/reload\",status=\"401\"} 2\n",
+            "textnn_http_requests_total{endpoint=\"/admin/reload\",status=\"500\"} 1\n",
+        ],
+    );
     server.wait_for_log(&["reload refused", "POST /admin/reload"]);
-    assert_eq!(server.stop("TERM").code(), Some(0));
+    server.stop("TERM");
 }
 
 /// With `--max-concurrency 1`, a second classification request while one
@@ -989,12 +978,9 @@ fn serve_sheds_load_beyond_max_concurrency() {
     server
         .post_json("/model/parse", r#"{"text": "hello"}"#)
         .json(200);
-    assert_eq!(
-        server.metric("textnn_http_requests_total{endpoint=\"/model/parse\",status=\"503\"}"),
-        1.0
-    );
+    assert_eq!(server.requests_total("/model/parse", 503), 1.0);
     assert_eq!(server.metric("textnn_http_requests_in_flight"), 0.0);
-    assert_eq!(server.stop("TERM").code(), Some(0));
+    server.stop("TERM");
 }
 
 /// A classification request slower than `--request-timeout-ms` is answered
@@ -1017,12 +1003,10 @@ fn serve_times_out_slow_requests() {
         .error(408, "RequestTimeout");
     assert!(message.contains("300 ms"), "{message}");
     assert!(message.contains("--request-timeout-ms"), "{message}");
-    let timed_out = server.request_with(
-        "POST",
+    let timed_out = server.post_json_with(
         "/v1/classify",
-        Some("application/json"),
         &["X-Debug-Delay-Ms: 20000"],
-        br#"{"texts": ["hello"]}"#,
+        r#"{"texts": ["hello"]}"#,
     );
     timed_out.error(408, "RequestTimeout");
     // The slot came back: with a limit of 1 this would otherwise be a 503.
@@ -1030,11 +1014,8 @@ fn serve_times_out_slow_requests() {
     server
         .post_json("/model/parse", r#"{"text": "hello"}"#)
         .json(200);
-    assert_eq!(
-        server.metric("textnn_http_requests_total{endpoint=\"/v1/classify\",status=\"408\"}"),
-        1.0
-    );
-    assert_eq!(server.stop("TERM").code(), Some(0));
+    assert_eq!(server.requests_total("/v1/classify", 408), 1.0);
+    server.stop("TERM");
 }
 
 /// SIGTERM with two requests in flight: both finish with 200, no new
@@ -1074,12 +1055,10 @@ fn serve_writes_json_access_logs_with_request_ids() {
         "{first}"
     );
 
-    let answer = server.request_with(
-        "POST",
+    let answer = server.post_json_with(
         "/model/parse",
-        Some("application/json"),
         &["X-Request-Id: client-id-1"],
-        br#"{"text": "hello"}"#,
+        r#"{"text": "hello"}"#,
     );
     answer.json(200);
     assert_eq!(answer.header("x-request-id"), Some("client-id-1"));
@@ -1111,13 +1090,10 @@ fn serve_writes_json_access_logs_with_request_ids() {
 
 #[test]
 fn serve_rejects_bad_limit_and_log_options() {
-    for args in [
+    assert_usage_errors(&[
         ["serve", "m", "--max-concurrency", "0"],
         ["serve", "m", "--request-timeout-ms", "0"],
         ["serve", "m", "--log-format", "xml"],
         ["serve", "m", "--threads", "0"],
-    ] {
-        let output = common::textnn().args(args).timeout(STEP).output().unwrap();
-        common::failure(&output, 2, &[]);
-    }
+    ]);
 }

@@ -34,8 +34,9 @@ use std::path::Path;
 
 /// First bytes of every textnn model file.
 pub const MAGIC: [u8; 8] = *b"TEXTNNMF";
-/// The format version this textnn writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this textnn writes. Version 2 added the sparse
+/// embedding (`EMRI` + `EMRV` in place of `EMBD`); version 1 files still load.
+pub const FORMAT_VERSION: u32 = 2;
 /// Oldest format version this textnn reads.
 pub const OLDEST_READABLE_VERSION: u32 = 1;
 /// fastText's `.bin` magic number (0x2F4F16BA, little-endian).
@@ -61,6 +62,17 @@ pub enum SectionData<'a> {
     Bytes(&'a [u8]),
     /// `f32` values, written little-endian.
     Floats(&'a [f32]),
+    /// The rows `rows` of a matrix of `width` columns stored row-major in
+    /// `values`, one after another, as little-endian `f32`s: a sparse
+    /// matrix's stored rows without a copy of them.
+    Rows {
+        /// The whole matrix.
+        values: &'a [f32],
+        /// Its number of columns.
+        width: usize,
+        /// The rows to write, in order.
+        rows: &'a [u32],
+    },
 }
 
 impl SectionData<'_> {
@@ -68,6 +80,7 @@ impl SectionData<'_> {
         match self {
             SectionData::Bytes(b) => b.len(),
             SectionData::Floats(f) => f.len() * 4,
+            SectionData::Rows { width, rows, .. } => rows.len() * width * 4,
         }
     }
 }
@@ -102,6 +115,24 @@ pub fn write_sections(out: &mut impl Write, sections: &[([u8; 4], SectionData)])
                     }
                     out.write_all(&buffer)?;
                 }
+            }
+            SectionData::Rows {
+                values,
+                width,
+                rows,
+            } => {
+                for &row in *rows {
+                    let start = row as usize * width;
+                    for v in &values[start..start + width] {
+                        buffer.extend_from_slice(&v.to_le_bytes());
+                    }
+                    if buffer.len() >= 1 << 16 {
+                        out.write_all(&buffer)?;
+                        buffer.clear();
+                    }
+                }
+                out.write_all(&buffer)?;
+                buffer.clear();
             }
         }
     }
@@ -172,37 +203,101 @@ pub fn decode<'a>(source: &str, bytes: &'a [u8]) -> Result<Vec<SectionRef<'a>>> 
     if crc32fast::hash(content) != stored_crc {
         return Err(bad("checksum mismatch: the file is corrupt".into()));
     }
-    // Each section needs at least its 12-byte header, so the body length
-    // bounds how many there can be, whatever the count field says.
-    if n_sections > (body_len as usize) / SECTION_HEADER_LEN {
+    let mut body = MemorySections {
+        rest: &content[HEADER_LEN..],
+    };
+    let sections = walk_sections(source, n_sections, body_len, &mut body)?;
+    Ok(sections
+        .into_iter()
+        .map(|(tag, bytes)| SectionRef { tag, bytes })
+        .collect())
+}
+
+/// Where [`walk_sections`] reads a file's body from: memory ([`decode`])
+/// or the file itself ([`read_file_sections`]).
+trait SectionSource {
+    /// What one section's contents become.
+    type Contents;
+    /// The next section header: a 4-byte tag and a u64 LE length.
+    fn header(&mut self) -> Result<[u8; SECTION_HEADER_LEN]>;
+    /// The next `len` bytes, the contents of section `tag`; `len` is never
+    /// more than the body has left.
+    fn contents(&mut self, tag: [u8; 4], len: usize) -> Result<Self::Contents>;
+}
+
+/// The section walk shared by [`decode`] and [`read_file_sections`]: reads
+/// `n_sections` sections from a body of `body_len` bytes. Checks that the
+/// count fits the body (each section needs at least its 12-byte header),
+/// that each header and each section's claimed length fit what is left,
+/// and that nothing follows the last section, before reading any of it.
+/// Returns each section's tag and contents.
+fn walk_sections<S: SectionSource>(
+    source: &str,
+    n_sections: usize,
+    body_len: u64,
+    body: &mut S,
+) -> Result<Vec<([u8; 4], S::Contents)>> {
+    let bad = |m: String| Error::BadModel {
+        path: source.to_string(),
+        message: m,
+    };
+    if n_sections as u64 > body_len / SECTION_HEADER_LEN as u64 {
         return Err(bad(format!(
             "the header announces {n_sections} sections, more than {body_len} bytes can hold"
         )));
     }
     let mut sections = Vec::with_capacity(n_sections);
-    let mut rest = &content[HEADER_LEN..];
+    let mut remaining = body_len;
     for i in 0..n_sections {
-        if rest.len() < SECTION_HEADER_LEN {
+        if remaining < SECTION_HEADER_LEN as u64 {
             return Err(bad(format!("section {i} is cut off")));
         }
-        let tag: [u8; 4] = rest[..4].try_into().expect("4 bytes");
-        let len = u64::from_le_bytes(rest[4..12].try_into().expect("8 bytes"));
-        rest = &rest[SECTION_HEADER_LEN..];
-        if len > rest.len() as u64 {
+        let header = body.header()?;
+        remaining -= SECTION_HEADER_LEN as u64;
+        let tag: [u8; 4] = header[..4].try_into().expect("4 bytes");
+        let len = u64::from_le_bytes(header[4..].try_into().expect("8 bytes"));
+        if len > remaining {
             return Err(bad(format!(
-                "section {} claims {len} bytes, only {} remain",
-                String::from_utf8_lossy(&tag),
-                rest.len()
+                "section {} claims {len} bytes, only {remaining} remain",
+                String::from_utf8_lossy(&tag)
             )));
         }
-        let (data, tail) = rest.split_at(len as usize);
-        sections.push(SectionRef { tag, bytes: data });
-        rest = tail;
+        remaining -= len;
+        // `len` is at most the body's length, which the file really has,
+        // so whatever `contents` allocates for it is too.
+        sections.push((tag, body.contents(tag, len as usize)?));
     }
-    if !rest.is_empty() {
-        return Err(bad(format!("{} bytes after the last section", rest.len())));
+    if remaining != 0 {
+        return Err(bad(format!("{remaining} bytes after the last section")));
     }
     Ok(sections)
+}
+
+/// A body in memory: sections borrow their bytes from it.
+struct MemorySections<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> MemorySections<'a> {
+    /// The next `len` bytes ([`walk_sections`] never asks for more than
+    /// are left).
+    fn take(&mut self, len: usize) -> &'a [u8] {
+        let (taken, rest) = self.rest.split_at(len);
+        self.rest = rest;
+        taken
+    }
+}
+
+impl<'a> SectionSource for MemorySections<'a> {
+    type Contents = &'a [u8];
+
+    fn header(&mut self) -> Result<[u8; SECTION_HEADER_LEN]> {
+        Ok(self.take(SECTION_HEADER_LEN).try_into().expect("12 bytes"))
+    }
+
+    fn contents(&mut self, _tag: [u8; 4], len: usize) -> Result<&'a [u8]> {
+        Ok(self.take(len))
+    }
 }
 
 /// The checks on a file's first bytes `head` (at least the 24-byte header
@@ -371,56 +466,16 @@ pub fn read_file_sections(path: &Path, float_tags: &[[u8; 4]]) -> Result<Vec<Own
     let head_len = file_len.min(HEADER_LEN as u64) as usize;
     reader.read_exact(&mut head[..head_len]).map_err(io_error)?;
     let (n_sections, body_len) = check_header(&source, &head[..head_len], file_len)?;
-    if n_sections as u64 > body_len / SECTION_HEADER_LEN as u64 {
-        return Err(bad(format!(
-            "the header announces {n_sections} sections, more than {body_len} bytes can hold"
-        )));
-    }
-    let mut sections = Vec::with_capacity(n_sections);
-    let mut remaining = body_len;
-    let mut buffer = vec![0u8; 1 << 16];
-    for i in 0..n_sections {
-        if remaining < SECTION_HEADER_LEN as u64 {
-            return Err(bad(format!("section {i} is cut off")));
-        }
-        let mut section_header = [0u8; SECTION_HEADER_LEN];
-        reader.read_exact(&mut section_header).map_err(io_error)?;
-        remaining -= SECTION_HEADER_LEN as u64;
-        let tag: [u8; 4] = section_header[..4].try_into().expect("4 bytes");
-        let len = u64::from_le_bytes(section_header[4..].try_into().expect("8 bytes"));
-        if len > remaining {
-            return Err(bad(format!(
-                "section {} claims {len} bytes, only {remaining} remain",
-                String::from_utf8_lossy(&tag)
-            )));
-        }
-        remaining -= len;
-        // `len` is at most the file's size, so these allocations are too.
-        let len = len as usize;
-        let body = if float_tags.contains(&tag) && len % 4 == 0 {
-            let mut values = Vec::with_capacity(len / 4);
-            let mut left = len;
-            while left > 0 {
-                let chunk = &mut buffer[..left.min(1 << 16)];
-                reader.read_exact(chunk).map_err(io_error)?;
-                values.extend(
-                    chunk
-                        .chunks_exact(4)
-                        .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))),
-                );
-                left -= chunk.len();
-            }
-            SectionBody::Floats(values)
-        } else {
-            let mut bytes = vec![0u8; len];
-            reader.read_exact(&mut bytes).map_err(io_error)?;
-            SectionBody::Bytes(bytes)
-        };
-        sections.push(OwnedSection { tag, body });
-    }
-    if remaining != 0 {
-        return Err(bad(format!("{remaining} bytes after the last section")));
-    }
+    let mut body = FileSections {
+        reader: &mut reader,
+        buffer: vec![0u8; 1 << 16],
+        float_tags,
+        path,
+    };
+    let sections = walk_sections(&source, n_sections, body_len, &mut body)?
+        .into_iter()
+        .map(|(tag, body)| OwnedSection { tag, body })
+        .collect();
     let computed = reader.hasher.finalize();
     let mut stored = [0u8; CHECKSUM_LEN];
     reader.inner.read_exact(&mut stored).map_err(io_error)?;
@@ -428,6 +483,51 @@ pub fn read_file_sections(path: &Path, float_tags: &[[u8; 4]]) -> Result<Vec<Own
         return Err(bad("checksum mismatch: the file is corrupt".into()));
     }
     Ok(sections)
+}
+
+/// A body read from a file: sections tagged with one of `float_tags` (and
+/// a length that is a multiple of 4) become `f32`s as they are read,
+/// through `buffer`; the others become bytes.
+struct FileSections<'r, R> {
+    reader: &'r mut HashingReader<R>,
+    buffer: Vec<u8>,
+    float_tags: &'r [[u8; 4]],
+    path: &'r Path,
+}
+
+impl<R: Read> SectionSource for FileSections<'_, R> {
+    type Contents = SectionBody;
+
+    fn header(&mut self) -> Result<[u8; SECTION_HEADER_LEN]> {
+        let mut header = [0u8; SECTION_HEADER_LEN];
+        self.reader
+            .read_exact(&mut header)
+            .map_err(|e| Error::io(self.path, e))?;
+        Ok(header)
+    }
+
+    fn contents(&mut self, tag: [u8; 4], len: usize) -> Result<SectionBody> {
+        let io_error = |e: io::Error| Error::io(self.path, e);
+        if self.float_tags.contains(&tag) && len % 4 == 0 {
+            let mut values = Vec::with_capacity(len / 4);
+            let mut left = len;
+            while left > 0 {
+                let chunk = &mut self.buffer[..left.min(1 << 16)];
+                self.reader.read_exact(chunk).map_err(io_error)?;
+                values.extend(
+                    chunk
+                        .chunks_exact(4)
+                        .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))),
+                );
+                left -= chunk.len();
+            }
+            Ok(SectionBody::Floats(values))
+        } else {
+            let mut bytes = vec![0u8; len];
+            self.reader.read_exact(&mut bytes).map_err(io_error)?;
+            Ok(SectionBody::Bytes(bytes))
+        }
+    }
 }
 
 /// Passes reads through and hashes what passed.

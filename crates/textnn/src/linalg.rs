@@ -132,6 +132,11 @@ impl<F: Scalar> Matrix<F> {
         &mut self.data[r * self.cols..(r + 1) * self.cols]
     }
 
+    /// The values, row-major, giving up the matrix.
+    pub fn into_vec(self) -> Vec<F> {
+        self.data
+    }
+
     /// All elements, row-major.
     pub fn as_slice(&self) -> &[F] {
         &self.data

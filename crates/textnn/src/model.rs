@@ -184,15 +184,46 @@ impl Classifier {
         serde_json::to_vec(&meta).expect("model metadata serialises")
     }
 
+    /// The embedding rows the file stores when storing only the non-zero
+    /// rows (`EMRI` + `EMRV`) is smaller than the whole matrix (`EMBD`):
+    /// their indices, and the same as little-endian bytes; `None` for a
+    /// dense matrix.
+    fn sparse_rows(&self) -> Option<(Vec<u32>, Vec<u8>)> {
+        let (embedding, dim) = (&self.network.embedding, self.network.config().dim);
+        let rows: Vec<u32> = (0..embedding.rows())
+            .filter(|&r| embedding.row(r).iter().any(|&v| v != 0.0))
+            .map(|r| r as u32)
+            .collect();
+        let zero_rows = embedding.rows() - rows.len();
+        // Each stored row costs a 4-byte index; each row left out saves dim × 4.
+        (zero_rows * dim > rows.len()).then(|| {
+            let bytes = rows.iter().flat_map(|r| r.to_le_bytes()).collect();
+            (rows, bytes)
+        })
+    }
+
     /// The sections of the model file, borrowing the weights.
-    fn sections<'a>(&'a self, meta: &'a [u8]) -> Vec<([u8; 4], SectionData<'a>)> {
-        let mut sections = vec![
-            (*b"META", SectionData::Bytes(meta)),
-            (
-                *b"EMBD",
-                SectionData::Floats(self.network.embedding.as_slice()),
-            ),
-        ];
+    fn sections<'a>(
+        &'a self,
+        meta: &'a [u8],
+        sparse: Option<&'a (Vec<u32>, Vec<u8>)>,
+    ) -> Vec<([u8; 4], SectionData<'a>)> {
+        let embedding = self.network.embedding.as_slice();
+        let mut sections = vec![(*b"META", SectionData::Bytes(meta))];
+        match sparse {
+            Some((rows, indices)) => {
+                sections.push((*b"EMRI", SectionData::Bytes(indices)));
+                sections.push((
+                    *b"EMRV",
+                    SectionData::Rows {
+                        values: embedding,
+                        width: self.network.config().dim,
+                        rows,
+                    },
+                ));
+            }
+            None => sections.push((*b"EMBD", SectionData::Floats(embedding))),
+        }
         if self.network.config().idf {
             sections.push((
                 *b"IDFW",
@@ -209,8 +240,9 @@ impl Classifier {
     /// The complete model file.
     pub fn to_bytes(&self) -> Vec<u8> {
         let meta = self.meta_bytes();
+        let sparse = self.sparse_rows();
         let mut bytes = Vec::new();
-        format::write_sections(&mut bytes, &self.sections(&meta))
+        format::write_sections(&mut bytes, &self.sections(&meta, sparse.as_ref()))
             .expect("writing to memory cannot fail");
         bytes
     }
@@ -219,7 +251,8 @@ impl Classifier {
     /// file (no copy of them is made in memory).
     pub fn save(&self, path: &Path) -> Result<()> {
         let meta = self.meta_bytes();
-        let sections = self.sections(&meta);
+        let sparse = self.sparse_rows();
+        let sections = self.sections(&meta, sparse.as_ref());
         format::write_atomically_by(path, |file| {
             format::write_sections(
                 &mut std::io::BufWriter::with_capacity(1 << 16, file),
@@ -233,7 +266,7 @@ impl Classifier {
     /// not the file plus its decoding.
     pub fn load(path: &Path) -> Result<Self> {
         let file_len = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
-        let sections = format::read_file_sections(path, &[*b"EMBD", *b"IDFW", *b"DENW", *b"DENB"])?
+        let sections = format::read_file_sections(path, &[*b"EMBD", *b"EMRV", *b"IDFW", *b"DENW", *b"DENB"])?
             .into_iter()
             .map(|s| Stored {
                 tag: s.tag,
@@ -332,8 +365,11 @@ impl Classifier {
             )));
         }
         let featurizer = Featurizer::new(features.clone(), vocab.len());
-        // After META: EMBD, IDFW (with idf), then DENW and DENB per layer.
-        let expected_tensors = 1 + usize::from(config.idf) + 2 * config.n_dense_layers();
+        // After META: EMBD (or EMRI + EMRV), IDFW (with idf), then DENW and
+        // DENB per layer.
+        let sparse = tensors.first().is_some_and(|s| &s.tag == b"EMRI");
+        let expected_tensors =
+            1 + usize::from(sparse) + usize::from(config.idf) + 2 * config.n_dense_layers();
         if tensors.len() != expected_tensors {
             return Err(bad(format!(
                 "{} sections after META, the network needs {expected_tensors}",
@@ -341,6 +377,18 @@ impl Classifier {
             )));
         }
         let mut iter = tensors.into_iter();
+        let rows = if sparse {
+            let indices = iter.next().expect("EMRI is there");
+            let rows = match &indices.data {
+                StoredData::Borrowed(b) => stored_rows(b, config.input_rows),
+                StoredData::Owned(b) => stored_rows(b, config.input_rows),
+                StoredData::Floats(_) => Err("is not row indices".to_string()),
+            }
+            .map_err(|m| bad(format!("section EMRI {m}")))?;
+            Some(rows)
+        } else {
+            None
+        };
         let mut tensor = |tag: &[u8; 4], rows: usize, cols: usize| -> Result<Matrix<f32>> {
             let name = String::from_utf8_lossy(tag);
             let section = iter
@@ -372,7 +420,12 @@ impl Classifier {
             Matrix::from_vec(rows, cols, values)
                 .ok_or_else(|| bad(format!("section {name} does not fit {rows}×{cols}")))
         };
-        let embedding = tensor(b"EMBD", config.input_rows, config.dim)?;
+        let embedding = if let Some(rows) = rows {
+            let values = tensor(b"EMRV", rows.len(), config.dim)?.into_vec();
+            scatter_rows(&rows, values, config.input_rows, config.dim)
+        } else {
+            tensor(b"EMBD", config.input_rows, config.dim)?
+        };
         let feature_weights = if config.idf {
             tensor(b"IDFW", 1, config.input_rows)?.as_slice().to_vec()
         } else {
@@ -407,6 +460,53 @@ impl Classifier {
 }
 
 /// Sorts `(label, probability)` by decreasing probability (ties: lower
+/// The `rows × dim` embedding whose rows `rows` are the consecutive rows
+/// of `values` and whose other rows are zero. The stored rows are moved
+/// from the last, `values` shrinking as they go, so the peak memory stays
+/// near the matrix's size instead of the matrix plus the stored rows.
+fn scatter_rows(rows: &[u32], mut values: Vec<f32>, input_rows: usize, dim: usize) -> Matrix<f32> {
+    // Rows left out are zero: `zeros` asks the system for zeroed pages.
+    let mut embedding = Matrix::zeros(input_rows, dim);
+    const ROWS_PER_STEP: usize = 1 << 14;
+    let mut end = rows.len();
+    while end > 0 {
+        let start = end.saturating_sub(ROWS_PER_STEP);
+        for (k, &row) in rows.iter().enumerate().take(end).skip(start) {
+            embedding
+                .row_mut(row as usize)
+                .copy_from_slice(&values[k * dim..(k + 1) * dim]);
+        }
+        values.truncate(start * dim);
+        values.shrink_to_fit();
+        end = start;
+    }
+    embedding
+}
+
+/// The row indices of an `EMRI` section: whole u32s, strictly increasing,
+/// each below `input_rows`.
+fn stored_rows(bytes: &[u8], input_rows: usize) -> std::result::Result<Vec<u32>, String> {
+    if bytes.len() % 4 != 0 {
+        return Err(format!("holds {} bytes, not whole u32 row indices", bytes.len()));
+    }
+    let rows: Vec<u32> = bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+        .collect();
+    if let Some(w) = rows.windows(2).find(|w| w[0] >= w[1]) {
+        return Err(format!(
+            "lists row {} after row {}: indices must be strictly increasing",
+            w[1], w[0]
+        ));
+    }
+    if let Some(&last) = rows.last().filter(|&&r| r as usize >= input_rows) {
+        return Err(format!(
+            "lists row {last}, but the embedding has {input_rows} rows"
+        ));
+    }
+    Ok(rows)
+}
+
 /// A section of a model file as the loader gets it.
 struct Stored<'a> {
     tag: [u8; 4],

@@ -26,8 +26,11 @@ fn texts() -> Vec<String> {
     ]
 }
 
-/// Weight patterns: index → value, all finite.
-fn patterns() -> Vec<(&'static str, fn(usize) -> f32)> {
+/// A weight pattern: its name and index → value (always finite).
+type Pattern = (&'static str, fn(usize) -> f32);
+
+/// The weight patterns every shape is checked under.
+fn patterns() -> Vec<Pattern> {
     vec![
         ("all f32::MAX", |_| f32::MAX),
         ("alternating ±f32::MAX", |i| {

@@ -92,6 +92,8 @@ pub fn run(args: AutotuneArgs) -> anyhow::Result<ExitCode> {
         max_trials: args.max_trials,
         ..AutotuneConfig::new(args.duration, args.metric.clone())
     };
+    config.validate()?;
+    args.metric.check_labels(&train)?;
     if !args.quiet {
         eprintln!(
             "searching for {:.0} s: {} training examples, {} validation examples ({valid_name}), metric {}",
@@ -127,9 +129,10 @@ pub fn run(args: AutotuneArgs) -> anyhow::Result<ExitCode> {
     )?;
     writeln!(
         out,
-        "same model: textnn train {} -o {} {} --seed {} --threads {}",
+        "same model: textnn train {} -o {}{} {} --seed {} --threads {}",
         args.input.display(),
         args.output.display(),
+        read_flags(&args.read),
         train_flags(&best.config),
         args.seed,
         config.threads
@@ -196,6 +199,41 @@ fn row(trial: &Trial) -> String {
     line
 }
 
+/// The reading options given on the command line, each with a leading
+/// space (none for the defaults), quoted for a POSIX shell where needed.
+fn read_flags(read: &ReadArgs) -> String {
+    let quote = |value: &str| {
+        let plain = !value.is_empty()
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
+        if plain {
+            value.to_string()
+        } else {
+            format!("'{}'", value.replace('\'', r"'\''"))
+        }
+    };
+    let defaults = [
+        ("--label-prefix", "__label__"),
+        ("--text-column", "text"),
+        ("--label-column", "label"),
+    ];
+    let values = [&read.label_prefix, &read.text_column, &read.label_column];
+    let mut flags = String::new();
+    if let Some(format) = read.format {
+        flags.push_str(&format!(" --format {format}"));
+    }
+    for ((option, default), value) in defaults.into_iter().zip(values) {
+        if value != default {
+            flags.push_str(&format!(" {option} {}", quote(value)));
+        }
+    }
+    if read.lossy {
+        flags.push_str(" --lossy");
+    }
+    flags
+}
+
 /// The `textnn train` options that, on top of `--preset`, give `config`'s
 /// searched settings.
 fn train_flags(c: &TrainConfig) -> String {
@@ -203,13 +241,18 @@ fn train_flags(c: &TrainConfig) -> String {
         .features
         .char_ngrams
         .map_or("none".into(), |(a, b)| format!("{a}-{b}"));
+    // A starting preset may have let the data decide the word n-grams;
+    // `auto` records the same settings as that run.
+    let word_ngrams = match c.bigrams_from_tokens {
+        Some(_) => "auto".to_string(),
+        None => c.features.word_ngrams.to_string(),
+    };
     let mut flags = format!(
-        "--preset {} --lr {} --epochs {} --dim {} --word-ngrams {} --char-ngrams {chars} --buckets {} --hidden {} --loss {} --dropout {}",
+        "--preset {} --lr {} --epochs {} --dim {} --word-ngrams {word_ngrams} --char-ngrams {chars} --buckets {} --hidden {} --loss {} --dropout {}",
         c.preset,
         c.learning_rate,
         c.epochs,
         c.network.dim,
-        c.features.word_ngrams,
         c.features.buckets,
         args::hidden_to_string(&c.network.hidden),
         c.network.loss,
@@ -236,6 +279,26 @@ mod tests {
     }
 
     #[test]
+    fn read_flags_repeat_only_what_was_given() {
+        let mut read = ReadArgs {
+            format: None,
+            label_prefix: "__label__".into(),
+            text_column: "text".into(),
+            label_column: "label".into(),
+            lossy: false,
+        };
+        assert_eq!(read_flags(&read), "");
+        read.format = Some(textnn::data::DataFormat::Csv);
+        read.text_column = "the text".into();
+        read.label_column = "it's".into();
+        read.lossy = true;
+        assert_eq!(
+            read_flags(&read),
+            r" --format csv --text-column 'the text' --label-column 'it'\''s' --lossy"
+        );
+    }
+
+    #[test]
     fn flags_name_every_searched_setting() {
         let mut c = TrainConfig::fasttext();
         c.network.hidden = vec![64];
@@ -246,6 +309,7 @@ mod tests {
             "--lr 0.1",
             "--epochs 5",
             "--dim 100",
+            "--word-ngrams 1",
             "--char-ngrams 3-5",
             "--hidden 64",
             "--activation identity",
@@ -262,5 +326,8 @@ mod tests {
             seconds: 1.0,
         };
         assert_eq!(row(&trial).split_whitespace().count(), header_columns);
+        let default = train_flags(&TrainConfig::default_preset());
+        assert!(default.contains("--word-ngrams auto"), "{default}");
+        assert!(!default.contains("--activation"), "{default}");
     }
 }

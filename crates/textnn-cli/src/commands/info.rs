@@ -21,12 +21,13 @@ pub struct InfoArgs {
 pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
     let model = Classifier::load(&args.model)?;
     let bytes = std::fs::metadata(&args.model).map(|m| m.len()).unwrap_or(0);
+    let version = file_format_version(&args.model)?;
     let net = model.network().config();
     let settings = model.settings();
     let mut out = output::stdout();
     if args.json {
         let value = serde_json::json!({
-            "format_version": textnn::format::FORMAT_VERSION,
+            "format_version": version,
             "bytes": bytes,
             "preset": settings.preset,
             "architecture": net.describe(),
@@ -45,7 +46,7 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
             "file            {} ({bytes} bytes)",
             args.model.display()
         )?;
-        writeln!(out, "format version  {}", textnn::format::FORMAT_VERSION)?;
+        writeln!(out, "format version  {version}")?;
         writeln!(out, "preset          {}", settings.preset)?;
         writeln!(out, "architecture    {}", net.describe())?;
         writeln!(out, "vocabulary      {} words", model.vocabulary().len())?;
@@ -91,4 +92,15 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
     }
     output::finish(out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The format version in the header of the model file at `path` (which
+/// has just loaded, so the header is there).
+fn file_format_version(path: &std::path::Path) -> anyhow::Result<u32> {
+    use std::io::Read;
+    let mut head = [0u8; 12];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .map_err(|e| textnn::Error::io(path, e))?;
+    Ok(u32::from_le_bytes(head[8..12].try_into().expect("4 bytes")))
 }

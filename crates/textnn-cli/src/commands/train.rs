@@ -41,7 +41,7 @@ pub struct TrainArgs {
     /// Validation data (same format options as INPUT): loss and accuracy after every epoch.
     #[arg(long, value_name = "FILE")]
     pub valid: Option<PathBuf>,
-    /// Write plots of the run (loss, error rate, learning rate) and an index.html explaining them to this folder.
+    /// Write plots of the run (loss, error rate, learning rate, gradient norm and saturated units per layer) and an index.html explaining them to this folder.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
     #[command(flatten)]

@@ -57,9 +57,8 @@ impl std::fmt::Display for Metric {
 }
 
 impl Metric {
-    /// Checks that the metric can be measured on data labelled with
-    /// `labels`: the label of `f1:LABEL` must occur in the training data,
-    /// or no model could ever predict it.
+    /// Checks that a model trained on `training` can be scored: the label
+    /// of `f1:LABEL` must occur there, or no model could ever predict it.
     pub fn check_labels(&self, training: &[Example]) -> Result<()> {
         if let Metric::LabelF1(label) = self {
             if !training.iter().any(|e| e.labels.contains(label)) {

@@ -4,7 +4,7 @@
 //! On x86_64 CPUs that have AVX2 and FMA the fast path works on 8 lanes at
 //! a time with fused multiply-adds (`dot` reads its last `n mod 8` entries
 //! with one masked load). Every other CPU (and every other architecture)
-//! runs the plain loops of [`reference`], which are also what `f64`
+//! runs the plain loops of [`reference`](mod@reference), which are also what `f64`
 //! gradient checks always use. The
 //! binary is built for the baseline CPU, so it stays portable: the choice
 //! is made by `is_x86_feature_detected!` when a kernel is first called and
@@ -54,7 +54,7 @@ enum Path {
 }
 
 impl Kernels {
-    /// The plain loops of [`reference`], on any CPU.
+    /// The plain loops of [`reference`](mod@reference), on any CPU.
     pub fn reference() -> Kernels {
         Kernels(Path::Reference)
     }

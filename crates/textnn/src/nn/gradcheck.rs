@@ -141,6 +141,7 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
         init: Init::Uniform(0.8),
         // An unbalanced tree for hierarchical softmax (ignored otherwise).
         label_counts: vec![40, 25, 10, 5, 1],
+        random_rows: None,
     };
     // The config is small and valid, so construction cannot fail.
     let mut net: Network<f64> = Network::new(config, &mut rng).expect("valid gradcheck network");

@@ -93,7 +93,7 @@ impl FromStr for TokenizerKind {
 /// '\n' is not made, because one example is one line and a trailing
 /// newline must not change its tokens.
 pub(crate) fn is_word_separator(c: char) -> bool {
-    matches!(c, ' ' | '\n' | '\r' | '\t' | '\x0B' | '\x0C' | '\0')
+    c.is_whitespace() || c == '\0'
 }
 
 /// The non-empty pieces of `text` between word separators.

@@ -705,6 +705,9 @@ fn train_on(
         } else {
             Vec::new()
         },
+        // Buckets start at zero (see `NetworkConfig::random_rows`).
+        random_rows: (config.features.uses_buckets() && config.network.init == Init::Default)
+            .then_some(vocab.len()),
         ..config.network.clone()
     };
     let parameters = network_config.validate()?;
