@@ -438,7 +438,16 @@ fn eval_every_adds_records_inside_epochs() {
     let log_arg = log.to_str().unwrap();
     train(
         &data("train.txt"),
-        &["--epochs", "4", "--valid-split", "0.3", "--log", log_arg, "--eval-every", "5"],
+        &[
+            "--epochs",
+            "4",
+            "--valid-split",
+            "0.3",
+            "--log",
+            log_arg,
+            "--eval-every",
+            "5",
+        ],
     );
     let records: Vec<Value> = std::fs::read_to_string(&log)
         .unwrap()
@@ -450,9 +459,16 @@ fn eval_every_adds_records_inside_epochs() {
         .map(|r| r["examples_seen"].as_u64().unwrap())
         .collect();
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
-    let inside: Vec<&Value> = records.iter().filter(|r| r["kind"] == "evaluation").collect();
+    let inside: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["kind"] == "evaluation")
+        .collect();
     assert_eq!(records.len() - inside.len(), 4, "one record per epoch");
-    assert!(inside.len() >= 8, "{} evaluations inside epochs", inside.len());
+    assert!(
+        inside.len() >= 8,
+        "{} evaluations inside epochs",
+        inside.len()
+    );
     for r in inside {
         assert_eq!(r["examples_seen"].as_u64().unwrap() % 5, 0, "{r}");
         assert!(r["valid_loss"].as_f64().unwrap().is_finite(), "{r}");

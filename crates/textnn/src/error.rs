@@ -49,7 +49,8 @@ pub enum Error {
     /// Training produced a NaN or infinite value.
     #[error(
         "training diverged at epoch {epoch}: the {what} became {value} \
-         (lower the learning rate, currently {learning_rate}, or add gradient clipping)"
+         (lower the learning rate, currently {}, or add gradient clipping with --clip-grad)",
+        readable(*learning_rate)
     )]
     Diverged {
         /// 1-based epoch in which the value appeared.
@@ -70,6 +71,15 @@ pub enum Error {
         /// The checkpoint written on the way out, if checkpoints are on.
         checkpoint: Option<PathBuf>,
     },
+}
+
+/// `x` as a person writes it: plain for everyday sizes, else `1e30`.
+fn readable(x: f32) -> String {
+    if x == 0.0 || (1e-4..1e6).contains(&x.abs()) {
+        x.to_string()
+    } else {
+        format!("{x:e}")
+    }
 }
 
 /// What an interrupted run tells the user to do next.

@@ -266,16 +266,17 @@ impl Classifier {
     /// not the file plus its decoding.
     pub fn load(path: &Path) -> Result<Self> {
         let file_len = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
-        let sections = format::read_file_sections(path, &[*b"EMBD", *b"EMRV", *b"IDFW", *b"DENW", *b"DENB"])?
-            .into_iter()
-            .map(|s| Stored {
-                tag: s.tag,
-                data: match s.body {
-                    format::SectionBody::Bytes(b) => StoredData::Owned(b),
-                    format::SectionBody::Floats(f) => StoredData::Floats(f),
-                },
-            })
-            .collect();
+        let sections =
+            format::read_file_sections(path, &[*b"EMBD", *b"EMRV", *b"IDFW", *b"DENW", *b"DENB"])?
+                .into_iter()
+                .map(|s| Stored {
+                    tag: s.tag,
+                    data: match s.body {
+                        format::SectionBody::Bytes(b) => StoredData::Owned(b),
+                        format::SectionBody::Floats(f) => StoredData::Floats(f),
+                    },
+                })
+                .collect();
         Self::from_sections(&path.display().to_string(), sections, file_len)
     }
 
@@ -487,7 +488,10 @@ fn scatter_rows(rows: &[u32], mut values: Vec<f32>, input_rows: usize, dim: usiz
 /// each below `input_rows`.
 fn stored_rows(bytes: &[u8], input_rows: usize) -> std::result::Result<Vec<u32>, String> {
     if bytes.len() % 4 != 0 {
-        return Err(format!("holds {} bytes, not whole u32 row indices", bytes.len()));
+        return Err(format!(
+            "holds {} bytes, not whole u32 row indices",
+            bytes.len()
+        ));
     }
     let rows: Vec<u32> = bytes
         .chunks_exact(4)

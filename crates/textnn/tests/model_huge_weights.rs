@@ -51,14 +51,20 @@ fn patterns() -> Vec<Pattern> {
     ]
 }
 
-/// The model file with every weight of `EMBD`, `DENW` and `DENB` replaced
-/// by `value(index)`, and the idf weights (`IDFW`, which must stay
-/// positive) by its magnitude.
+/// The model file with every weight of the embedding (`EMBD`, or the
+/// stored rows `EMRV` of a sparse one), `DENW` and `DENB` replaced by
+/// `value(index)`, and the idf weights (`IDFW`, which must stay positive)
+/// by its magnitude.
 fn with_weights(bytes: &[u8], value: fn(usize) -> f32) -> Vec<u8> {
     rebuild(bytes, |sections| {
+        let mut embedding_rewritten = false;
         for section in sections.iter_mut() {
             let positive = match &section.tag {
-                b"EMBD" | b"DENW" | b"DENB" => false,
+                b"EMBD" | b"EMRV" => {
+                    embedding_rewritten = true;
+                    false
+                }
+                b"DENW" | b"DENB" => false,
                 b"IDFW" => true,
                 _ => continue,
             };
@@ -67,6 +73,8 @@ fn with_weights(bytes: &[u8], value: fn(usize) -> f32) -> Vec<u8> {
                 chunk.copy_from_slice(&v.to_le_bytes());
             }
         }
+        // A new layout must not leave the embedding out of these tests.
+        assert!(embedding_rewritten, "no embedding section found");
     })
 }
 
@@ -194,12 +202,12 @@ fn issue_6_saturated_logits_still_rank_the_overflowing_label_first() {
     let mutated = rebuild(&bytes, |sections| {
         for section in sections.iter_mut() {
             let value_of = |i: usize| match &section.tag {
-                b"EMBD" => 1e38_f32,
+                b"EMBD" | b"EMRV" => 1e38_f32,
                 b"DENW" if i < dim => 1e38,
                 b"DENW" => -1e38,
                 _ => f32::NAN,
             };
-            if matches!(&section.tag, b"EMBD" | b"DENW") {
+            if matches!(&section.tag, b"EMBD" | b"EMRV" | b"DENW") {
                 let values: Vec<f32> = (0..section.bytes.len() / 4).map(value_of).collect();
                 for (chunk, v) in section.bytes.chunks_exact_mut(4).zip(values) {
                     chunk.copy_from_slice(&v.to_le_bytes());

@@ -66,7 +66,11 @@ fn untouched_buckets_stay_zero_and_are_left_out_of_the_file() {
 
     let loaded = Classifier::from_bytes("sparse", &bytes).unwrap();
     assert_eq!(loaded.network().embedding, embedding);
-    assert_eq!(loaded.to_bytes(), bytes, "save → load → save changes the bytes");
+    assert_eq!(
+        loaded.to_bytes(),
+        bytes,
+        "save → load → save changes the bytes"
+    );
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sparse.textnn");
     model.save(&path).unwrap();
@@ -105,14 +109,26 @@ fn row_indices_out_of_order_repeated_or_out_of_range_are_refused() {
     let repeated = with_indices(&bytes, |rows| rows[1] = rows[0]);
     assert!(load_error(&repeated).contains("strictly increasing"));
     let beyond = with_indices(&bytes, |rows| *rows.last_mut().unwrap() = 1 << 30);
-    assert!(load_error(&beyond).contains("rows"), "{}", load_error(&beyond));
+    assert!(
+        load_error(&beyond).contains("rows"),
+        "{}",
+        load_error(&beyond)
+    );
     // One index fewer than EMRV has rows: the lengths disagree.
     let fewer = with_indices(&bytes, |rows| {
         rows.pop();
     });
-    assert!(load_error(&fewer).contains("EMRV"), "{}", load_error(&fewer));
+    assert!(
+        load_error(&fewer).contains("EMRV"),
+        "{}",
+        load_error(&fewer)
+    );
     let ragged = rebuild(&bytes, |sections| sections[1].bytes.push(0));
-    assert!(load_error(&ragged).contains("EMRI"), "{}", load_error(&ragged));
+    assert!(
+        load_error(&ragged).contains("EMRI"),
+        "{}",
+        load_error(&ragged)
+    );
 }
 
 #[test]

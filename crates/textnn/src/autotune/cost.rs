@@ -5,8 +5,9 @@
 //! (roughly the same for every trial), and building and training the
 //! network, which grows with the work `W` of the settings — the
 //! multiply-adds of all epochs' forward and backward passes, plus the
-//! drawing of every embedding weight (hashed rows cost time even when the
-//! data is tiny):
+//! setting up of every embedding weight (word rows are drawn, hashed rows
+//! zeroed; millions of rows cost time even when the data is tiny, so this
+//! term errs on the long side for buckets):
 //!
 //! ```text
 //! W            = epochs · examples · (3 · features · dim + 3 · Σ dense in·out)
@@ -25,7 +26,7 @@ use crate::nn::Loss;
 use crate::TrainConfig;
 use std::collections::VecDeque;
 
-/// Cost of drawing one initial weight, in multiply-adds.
+/// Cost of setting up one initial weight, in multiply-adds.
 pub const INIT_COST: f64 = 4.0;
 /// How many recent trials the estimate looks at.
 pub const RECENT: usize = 5;

@@ -615,11 +615,12 @@ pub fn train_with(
             "evaluation and checkpoint intervals must be at least 1 example".into(),
         ));
     }
-    let (train_set, valid_set): (Vec<&Example>, Vec<&Example>) = match (run.valid, config.valid_split) {
-        (Some(v), _) => (examples.iter().collect(), v.iter().collect()),
-        (None, Some(fraction)) => stratified_split(examples, fraction, config.seed),
-        (None, None) => (examples.iter().collect(), Vec::new()),
-    };
+    let (train_set, valid_set): (Vec<&Example>, Vec<&Example>) =
+        match (run.valid, config.valid_split) {
+            (Some(v), _) => (examples.iter().collect(), v.iter().collect()),
+            (None, Some(fraction)) => stratified_split(examples, fraction, config.seed),
+            (None, None) => (examples.iter().collect(), Vec::new()),
+        };
     if config.early_stopping.is_some() && valid_set.is_empty() {
         return Err(Error::InvalidConfig(
             "early stopping needs validation data: give --valid FILE or --valid-split F".into(),
@@ -824,7 +825,11 @@ fn fingerprint(data: &Prepared, valid: &Prepared) -> u64 {
     for prepared in [data, valid] {
         let words = [
             prepared.ids.as_slice(),
-            &prepared.id_offsets.iter().map(|&o| o as u32).collect::<Vec<_>>(),
+            &prepared
+                .id_offsets
+                .iter()
+                .map(|&o| o as u32)
+                .collect::<Vec<_>>(),
             &prepared.gold.iter().map(|&g| g as u32).collect::<Vec<_>>(),
         ];
         for part in words {
@@ -879,10 +884,12 @@ fn run_epochs(
         if let (Some((_, optimizer)), Some((steps, moments))) =
             (general.as_mut(), &restored.optimizer)
         {
-            optimizer.restore(*steps, moments).map_err(|m| Error::BadModel {
-                path: path.display().to_string(),
-                message: m,
-            })?;
+            optimizer
+                .restore(*steps, moments)
+                .map_err(|m| Error::BadModel {
+                    path: path.display().to_string(),
+                    message: m,
+                })?;
         }
         *rng = restored.state.rng().ok_or_else(|| Error::BadModel {
             path: path.display().to_string(),
@@ -909,9 +916,8 @@ fn run_epochs(
             Ok("parallel") => sliced::Execution::Parallel,
             _ => sliced::Execution::Adaptive,
         });
-    let every = |k: Option<usize>, before: usize, after: usize| {
-        k.is_some_and(|k| after / k > before / k)
-    };
+    let every =
+        |k: Option<usize>, before: usize, after: usize| k.is_some_and(|k| after / k > before / k);
     let checkpoint_every = run.checkpoint.as_ref().map(|c| c.every);
     let mut checkpoint_due = false;
     let lp = LoopContext {
