@@ -299,33 +299,15 @@ pub fn split_validation(
     fraction: f32,
     seed: u64,
 ) -> Result<(Vec<Example>, Vec<Example>)> {
-    use rand::seq::SliceRandom;
-    use rand::SeedableRng;
     if !(fraction > 0.0 && fraction <= 0.5) {
         return Err(Error::InvalidConfig(format!(
             "valid-split must be in (0, 0.5], got {fraction}"
         )));
     }
-    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
-    for (i, e) in examples.iter().enumerate() {
-        groups
-            .entry(e.labels.first().map_or("", String::as_str))
-            .or_default()
-            .push(i);
-    }
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x7661_6c69_6421);
-    let mut in_valid = vec![false; examples.len()];
-    for members in groups.values_mut() {
-        members.shuffle(&mut rng);
-        let take =
-            ((members.len() as f64 * fraction as f64).round() as usize).min(members.len() - 1);
-        for &i in &members[..take] {
-            in_valid[i] = true;
-        }
-    }
-    let (valid, train): (Vec<_>, Vec<_>) = examples.iter().zip(&in_valid).partition(|(_, &v)| v);
-    let strip = |pairs: Vec<(&Example, &bool)>| pairs.into_iter().map(|(e, _)| e.clone()).collect();
-    Ok((strip(train), strip(valid)))
+    // The trainer's own split, so `--valid-split` means the same in both.
+    let (train, valid) = crate::train::stratified_split(examples, fraction, seed);
+    let owned = |part: Vec<&Example>| part.into_iter().cloned().collect();
+    Ok((owned(train), owned(valid)))
 }
 
 #[cfg(test)]

@@ -54,8 +54,8 @@ pub use tokenize::TokenizerKind;
 
 use normalize::{lowercase_token, normalize};
 use stem::Stemmer;
-use tokenize::{ascii_unicode_tokens, unicode_tokens, whitespace_tokens};
 pub(crate) use tokenize::is_word_separator;
+use tokenize::{ascii_unicode_tokens, unicode_tokens, whitespace_tokens};
 
 /// How text becomes tokens.
 ///

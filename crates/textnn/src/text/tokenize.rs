@@ -32,7 +32,7 @@ pub enum TokenizerKind {
     /// fastText's splitting, with no normalization; punctuation stays in
     /// the tokens. Splits at fastText's ' ', '\n', '\r', '\t', '\x0B',
     /// '\x0C' and '\0', and also at the Unicode spaces (no-break, em,
-    /// ideographic… see [`is_word_separator`]), as the fastText-format
+    /// ideographic… every character with the Unicode `White_Space` property), as the fastText-format
     /// reader does.
     Whitespace,
 }

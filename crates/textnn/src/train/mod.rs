@@ -632,7 +632,7 @@ pub fn train_with(
 /// Splits `examples` into (training, validation): within each first label,
 /// a seeded shuffle, then `round(fraction × n)` go to validation, leaving
 /// at least one for training.
-fn stratified_split(
+pub(crate) fn stratified_split(
     examples: &[Example],
     fraction: f32,
     seed: u64,
