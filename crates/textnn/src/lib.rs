@@ -14,6 +14,7 @@ pub mod explain;
 pub mod features;
 pub mod format;
 pub mod linalg;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod nn;

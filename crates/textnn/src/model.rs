@@ -468,6 +468,7 @@ impl Classifier {
 fn scatter_rows(rows: &[u32], mut values: Vec<f32>, input_rows: usize, dim: usize) -> Matrix<f32> {
     // Rows left out are zero: `zeros` asks the system for zeroed pages.
     let mut embedding = Matrix::zeros(input_rows, dim);
+    crate::memory::advise_huge_pages(embedding.as_slice());
     const ROWS_PER_STEP: usize = 1 << 14;
     let mut end = rows.len();
     while end > 0 {

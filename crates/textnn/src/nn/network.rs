@@ -330,6 +330,7 @@ impl<F: Scalar> Network<F> {
     ) -> Result<Self> {
         config.validate()?;
         let mut embedding = Matrix::zeros(config.input_rows, config.dim);
+        crate::memory::advise_huge_pages(embedding.as_slice());
         let embed_scale = match config.init {
             Init::Default => 1.0 / config.dim as f64,
             Init::Uniform(s) => s as f64,
