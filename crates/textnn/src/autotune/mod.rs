@@ -15,9 +15,10 @@
 //! seed and thread count, so that retraining would give the best trial's
 //! model bit for bit (tested), and the search keeps that model instead.
 //! Also as in fastText, the budget covers the search; nothing runs after
-//! it but saving. A trial that has started is never cut short, so the
-//! search can end after the budget by up to one trial's overrun of its
-//! estimate (the first trial has no estimate).
+//! it but saving. A trial still training when the budget runs out is
+//! stopped at the trainer's next segment boundary and recorded as cut —
+//! except the first, which has no estimate to go by and always finishes,
+//! so that the search always has a model.
 //!
 //! ```
 //! use std::time::Duration;
@@ -41,7 +42,7 @@ pub use metric::Metric;
 pub use space::{Sampler, SearchSpace};
 
 use crate::data::Example;
-use crate::train::{train_validated, TrainEvent};
+use crate::train::{train_with, RunOptions, TrainEvent};
 use crate::{Classifier, Error, Result, TrainConfig};
 use std::time::{Duration, Instant};
 
@@ -204,12 +205,15 @@ pub fn autotune(
             break;
         };
         let started_at = search_started.elapsed().as_secs_f64();
-        let run = run_trial(&proposal, train, valid, &config.metric);
-        cost.record(
-            shape.work(&proposal),
-            run.training_seconds,
-            run.overhead_seconds,
-        );
+        let deadline = (!trials.is_empty()).then(|| search_started + config.duration);
+        let run = run_trial(&proposal, train, valid, &config.metric, deadline);
+        if !run.cut {
+            cost.record(
+                shape.work(&proposal),
+                run.training_seconds,
+                run.overhead_seconds,
+            );
+        }
         let trial = Trial {
             number: trials.len() + 1,
             config: run
@@ -254,23 +258,37 @@ struct TrialRun {
     score: std::result::Result<f64, String>,
     training_seconds: f64,
     overhead_seconds: f64,
+    /// Whether the deadline stopped the training.
+    cut: bool,
 }
 
 /// Trains with `config` and scores the model; failures become the score's
-/// error.
+/// error. Training still running at `deadline` is stopped (the trial then
+/// has no model).
 fn run_trial(
     config: &TrainConfig,
     train: &[Example],
     valid: &[Example],
     metric: &Metric,
+    deadline: Option<Instant>,
 ) -> TrialRun {
     let started = Instant::now();
     let mut prepared = None;
-    let trained = train_validated(config, train, None, &mut |event| {
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let run = RunOptions {
+        stop: Some(&stop),
+        ..RunOptions::default()
+    };
+    let trained = train_with(config, train, &run, &mut |event| {
         if let TrainEvent::Prepared { .. } = event {
             prepared = Some(Instant::now());
         }
+        // The trainer checks the flag after each segment of examples.
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     });
+    let cut = matches!(trained, Err(Error::Interrupted { .. }));
     let trained_at = Instant::now();
     let prepared = prepared.unwrap_or(trained_at);
     let training_seconds = (trained_at - prepared).as_secs_f64();
@@ -280,6 +298,7 @@ fn run_trial(
             let score = metric.score(&model, valid).map_err(|e| e.to_string());
             (Some(model), score)
         }
+        Err(_) if cut => (None, Err("cut: the time budget ran out".to_string())),
         Err(e) => (None, Err(e.to_string())),
     };
     TrialRun {
@@ -287,6 +306,7 @@ fn run_trial(
         score,
         training_seconds,
         overhead_seconds: preparing + trained_at.elapsed().as_secs_f64(),
+        cut,
     }
 }
 
@@ -428,6 +448,22 @@ mod tests {
             "{} s",
             outcome.seconds
         );
+    }
+
+    #[test]
+    fn a_trial_past_the_deadline_is_cut_and_has_no_model() {
+        let (train, valid) = data();
+        let config = TrainConfig {
+            epochs: 300,
+            ..TrainConfig::fasttext()
+        };
+        let metric = Metric::Accuracy;
+        let past = Some(Instant::now());
+        let cut = run_trial(&config, &train, &valid, &metric, past);
+        assert!(cut.cut && cut.model.is_none());
+        assert_eq!(cut.score, Err("cut: the time budget ran out".to_string()));
+        let whole = run_trial(&config, &train, &valid, &metric, None);
+        assert!(!whole.cut && whole.model.is_some() && whole.score.is_ok());
     }
 
     #[test]
