@@ -107,4 +107,27 @@ fn a_model_file_is_not_a_checkpoint_and_a_checkpoint_path_needs_an_interval() {
         "{message}"
     );
     assert_ne!(output.status.code(), Some(0));
+    // A checkpoint folder that does not exist is found before training.
+    let output = run(train_args(
+        &model,
+        &[
+            "--checkpoint-every",
+            "10",
+            "--checkpoint",
+            "/nonexistent/dir/c.checkpoint",
+        ],
+    ));
+    failure(
+        &output,
+        1,
+        &["c.checkpoint: the checkpoint's folder does not exist"],
+    );
+    let empty = dir.path().join("empty.checkpoint");
+    std::fs::write(&empty, b"").unwrap();
+    let output = run(train_args(&model, &["--resume", empty.to_str().unwrap()]));
+    failure(
+        &output,
+        1,
+        &["empty.checkpoint: not a readable training checkpoint"],
+    );
 }

@@ -264,6 +264,19 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         (None, Some(_)) => anyhow::bail!("--checkpoint needs --checkpoint-every N"),
         (None, None) => None,
     };
+    if let Some(policy) = &checkpoint {
+        // Found out now, not at the first checkpoint hours into the run.
+        let folder = match policy.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        if !folder.is_dir() {
+            anyhow::bail!(
+                "{}: the checkpoint's folder does not exist",
+                policy.path.display()
+            );
+        }
+    }
     let stop = crate::interrupt::install()?;
     let run = textnn::train::RunOptions {
         valid: valid.as_deref(),

@@ -147,7 +147,15 @@ pub(super) fn load(
     let float_tags = [
         *b"EMBD", *b"DENW", *b"DENB", *b"OPTM", *b"BEMB", *b"BDNW", *b"BDNB",
     ];
-    let mut sections = format::read_file_sections(path, &float_tags)?.into_iter();
+    let mut sections = format::read_file_sections(path, &float_tags)
+        .map_err(|e| match e {
+            Error::BadModel { path, message } => Error::BadModel {
+                path,
+                message: format!("not a readable training checkpoint: {message}"),
+            },
+            other => other,
+        })?
+        .into_iter();
     let header: Header = match sections.next() {
         Some(OwnedSection {
             tag,
