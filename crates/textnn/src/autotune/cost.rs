@@ -135,14 +135,7 @@ impl CostModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ex(text: &str, label: &str) -> Example {
-        Example {
-            text: text.into(),
-            labels: vec![label.into()],
-            line: 1,
-        }
-    }
+    use crate::autotune::ex;
 
     #[test]
     fn shape_counts_tokens_chars_and_labels() {

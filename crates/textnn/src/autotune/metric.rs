@@ -108,6 +108,7 @@ impl Metric {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::autotune::ex;
 
     #[test]
     fn metric_names_parse_and_print_back() {
@@ -130,14 +131,6 @@ mod tests {
         }
         let message = "f1:".parse::<Metric>().unwrap_err().to_string();
         assert!(message.contains("accuracy, f1 or f1:LABEL"), "{message}");
-    }
-
-    fn ex(text: &str, label: &str) -> Example {
-        Example {
-            text: text.into(),
-            labels: vec![label.into()],
-            line: 1,
-        }
     }
 
     #[test]

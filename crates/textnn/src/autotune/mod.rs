@@ -330,17 +330,19 @@ pub fn split_validation(
     Ok((owned(train), owned(valid)))
 }
 
+/// A one-label example (tests of this module and its children).
+#[cfg(test)]
+fn ex(text: &str, label: &str) -> Example {
+    Example {
+        text: text.into(),
+        labels: vec![label.into()],
+        line: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ex(text: &str, label: &str) -> Example {
-        Example {
-            text: text.into(),
-            labels: vec![label.into()],
-            line: 1,
-        }
-    }
 
     /// Three intents, a few phrasings each.
     fn data() -> (Vec<Example>, Vec<Example>) {

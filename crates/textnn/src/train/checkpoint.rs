@@ -54,8 +54,9 @@ struct Header {
 pub(super) struct Restored {
     pub state: LoopState,
     pub order: Vec<usize>,
-    /// `(steps, moment vectors)` of the optimizer, for the general path.
-    pub optimizer: Option<(u64, Vec<Vec<f32>>)>,
+    /// `(steps, moment vectors)` of the optimizer, for the general path
+    /// (no vectors for plain SGD).
+    pub optimizer: (u64, Vec<Vec<f32>>),
     /// The best weights so far and their validation loss.
     pub best: Option<(f64, Network)>,
 }
@@ -232,7 +233,7 @@ pub(super) fn load(
             SectionBody::Bytes(_) => Vec::new(),
         })
         .collect();
-    let optimizer = Some((state.optimizer_steps, moments));
+    let optimizer = (state.optimizer_steps, moments);
     Ok(Restored {
         state,
         order,

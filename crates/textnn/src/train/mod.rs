@@ -60,6 +60,17 @@ pub enum Schedule {
     Constant,
 }
 
+impl Schedule {
+    /// The learning rate after `seen` of the run's `total` examples,
+    /// starting from `initial`.
+    pub fn rate(self, initial: f32, seen: usize, total: f64) -> f32 {
+        match self {
+            Schedule::Linear => initial * (1.0 - seen as f64 / total).max(0.0) as f32,
+            Schedule::Constant => initial,
+        }
+    }
+}
+
 impl std::str::FromStr for Schedule {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
@@ -881,9 +892,8 @@ fn run_epochs(
     let mut best: Option<(f64, Network)> = None;
     if let Some(path) = run.resume {
         let restored = checkpoint::load(path, config, fingerprint, n, network)?;
-        if let (Some((_, optimizer)), Some((steps, moments))) =
-            (general.as_mut(), &restored.optimizer)
-        {
+        if let Some((_, optimizer)) = general.as_mut() {
+            let (steps, moments) = &restored.optimizer;
             optimizer
                 .restore(*steps, moments)
                 .map_err(|m| Error::BadModel {
@@ -1020,12 +1030,9 @@ fn run_epochs(
                 }
                 state.add(loss_sum, abs_error_sum, wrong);
                 state.seen += batch.len();
-                state.learning_rate = match config.schedule {
-                    Schedule::Linear => {
-                        config.learning_rate * (1.0 - state.seen as f64 / total).max(0.0) as f32
-                    }
-                    Schedule::Constant => config.learning_rate,
-                };
+                state.learning_rate = config
+                    .schedule
+                    .rate(config.learning_rate, state.seen, total);
                 optimizer.step(network, grads, state.learning_rate);
             }
             let before = state.seen - (to - from);

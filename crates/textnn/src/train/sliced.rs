@@ -31,7 +31,7 @@
 
 use super::barrier::{PoisonOnPanic, SpinBarrier};
 use super::columns::{split_columns, ColumnSlice, Prefetcher};
-use super::{argmax, Batch, Prepared, Schedule, TrainConfig};
+use super::{argmax, Batch, Prepared, TrainConfig};
 use crate::linalg::{add_scaled, dot};
 use crate::nn::huffman::HuffmanTree;
 use crate::nn::{Activation, Loss, Network, NetworkConfig};
@@ -606,12 +606,7 @@ impl<'a> Slice<'a> {
             return Err(value);
         }
         let seen = plan.seen_before + i + 1;
-        let learning_rate = match config.schedule {
-            Schedule::Linear => {
-                config.learning_rate * (1.0 - seen as f64 / plan.total).max(0.0) as f32
-            }
-            Schedule::Constant => config.learning_rate,
-        };
+        let learning_rate = config.schedule.rate(config.learning_rate, seen, plan.total);
         self.learning_rate = learning_rate;
         if self.index == 0 && context.tree.is_some() {
             // Measuring the error rate would need every label's
