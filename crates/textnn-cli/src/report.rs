@@ -184,6 +184,7 @@ impl Recorder {
     pub fn record(&mut self, event: &TrainEvent) {
         match event {
             TrainEvent::Prepared { examples, .. } => self.examples_per_epoch = *examples,
+            TrainEvent::Read { .. } => {}
             TrainEvent::Progress {
                 epoch,
                 epochs,

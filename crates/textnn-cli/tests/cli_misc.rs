@@ -161,10 +161,11 @@ fn train_help_shows_the_preset_table() {
 }
 
 /// Every option of `train`, as `--name`.
-const TRAIN_OPTIONS: [&str; 45] = [
+const TRAIN_OPTIONS: [&str; 46] = [
     "--output",
     "--preset",
     "--log",
+    "--cache-dir",
     "--eval-every",
     "--checkpoint-every",
     "--checkpoint",

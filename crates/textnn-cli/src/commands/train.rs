@@ -41,6 +41,9 @@ pub struct TrainArgs {
     /// Validation data (same format options as INPUT): loss and accuracy after every epoch.
     #[arg(long, value_name = "FILE")]
     pub valid: Option<PathBuf>,
+    /// Folder for the training cache: the token numbers and feature ids of the training data, in unnamed temporary files read through a memory map, so memory does not grow with the corpus [default: the model's folder].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Write plots of the run (loss, error rate, learning rate, gradient norm and saturated units per layer) and an index.html explaining them to this folder.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
@@ -224,17 +227,25 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.report {
         crate::report::prepare_dir(dir)?;
     }
-    // Skipped lines are reported after training, where the summary is seen.
-    let train_data = textnn::data::read_dataset(&args.input, &args.read.options(true))?;
-    let examples = train_data.examples;
-    let quiet = args.quiet;
-    if !quiet {
-        eprintln!(
-            "read {} examples from {}",
-            examples.len(),
-            args.input.display()
+    // The training file is read a block at a time, twice (three times
+    // with --valid-split); skipped lines are reported after training,
+    // where the summary is seen.
+    let read_options = args.read.options(true);
+    let examples = textnn::train::Examples::file(&args.input, &read_options);
+    let model_folder = match args.output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // Found out now, not after training.
+    if !model_folder.is_dir() {
+        anyhow::bail!(
+            "saving the model: {}: the folder does not exist",
+            model_folder.display()
         );
     }
+    let cache_dir = args.cache_dir.clone().unwrap_or(model_folder);
+    let mut train_report = textnn::data::ReadReport::default();
+    let quiet = args.quiet;
     let (valid, valid_report) = match &args.valid {
         Some(path) => {
             let dataset = textnn::data::read_dataset(path, &args.read.options(true))?;
@@ -285,8 +296,18 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         checkpoint: checkpoint.clone(),
         resume: args.resume.as_deref(),
         stop: Some(&stop),
+        cache_dir: Some(&cache_dir),
     };
-    let trained = textnn::train::train_with(&config, &examples, &run, &mut |event| {
+    let trained = textnn::train::train_from(&config, &examples, &run, &mut |event| {
+        if let TrainEvent::Read { examples, report } = event {
+            train_report = report.clone();
+            if !quiet {
+                reporter.line(format!(
+                    "read {examples} examples from {}",
+                    args.input.display()
+                ));
+            }
+        }
         if !quiet {
             reporter.report(event);
         }
@@ -306,7 +327,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         }
     });
     reporter.finish();
-    args::warn_about(&args.input, &train_data.report);
+    args::warn_about(&args.input, &train_report);
     if let Some(path) = &args.valid {
         args::warn_about(path, &valid_report);
     }
@@ -355,7 +376,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         _ => UnseenLabels::default(),
     };
     if let Some(log) = log.as_mut() {
-        if let Err(e) = log.data_summary(&train_data.report, &valid_report, &unseen) {
+        if let Err(e) = log.data_summary(&train_report, &valid_report, &unseen) {
             log_error.get_or_insert(e);
         }
     }
@@ -612,7 +633,7 @@ impl Reporter {
     }
 
     /// Prints a line above the bar (or plainly).
-    fn line(&self, text: String) {
+    pub fn line(&self, text: String) {
         match &self.bar {
             Some(bar) => bar.println(text),
             None => eprintln!("{text}"),
@@ -703,7 +724,7 @@ impl Reporter {
                     e.examples_seen, e.train_loss, e.learning_rate
                 ));
             }
-            TrainEvent::Evaluation(_) => {}
+            TrainEvent::Read { .. } | TrainEvent::Evaluation(_) => {}
             TrainEvent::Resumed { epoch, done, total } => self.line(format!(
                 "resuming from the checkpoint: epoch {epoch}, {done} of {total} examples done"
             )),

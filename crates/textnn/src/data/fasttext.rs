@@ -68,6 +68,7 @@ fn split_into<'a>(line: &'a str, label_prefix: &str, labels: &mut Vec<&'a str>, 
 pub(super) fn parse(
     source: &str,
     content: &str,
+    first_line: usize,
     options: &ReadOptions,
     report: &mut ReadReport,
 ) -> Result<Vec<Example>> {
@@ -84,7 +85,7 @@ pub(super) fn parse(
     let mut examples = Vec::with_capacity(line_count);
     let mut labels: Vec<&str> = Vec::new();
     for (index, line) in content.split('\n').enumerate() {
-        let line_number = index + 1;
+        let line_number = first_line + index;
         labels.clear();
         let mut text = String::with_capacity(line.len());
         split_into(line, prefix, &mut labels, &mut text);

@@ -24,12 +24,13 @@ enum Record {
 pub(super) fn parse(
     source: &str,
     content: &str,
+    first_line: usize,
     options: &ReadOptions,
     report: &mut ReadReport,
 ) -> Result<Vec<Example>> {
     let mut examples = Vec::new();
     for (index, line) in content.split('\n').enumerate() {
-        let line_number = index + 1;
+        let line_number = first_line + index;
         // JSON's own whitespace; a CR before the newline is part of it.
         if line.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
             continue;

@@ -117,6 +117,7 @@
 //! # Ok::<(), textnn::Error>(())
 //! ```
 
+mod blocks;
 mod delimited;
 mod fasttext;
 mod intents;
@@ -132,6 +133,7 @@ use std::str::FromStr;
 
 use crate::{Error, Result};
 
+pub use blocks::{read_blocks, BLOCK_BYTES};
 pub use fasttext::split_fasttext_line;
 
 /// One labelled text.
@@ -416,19 +418,38 @@ pub fn parse_dataset(
     options: &ReadOptions,
 ) -> Result<Dataset> {
     let mut report = ReadReport::default();
-    let text = decode(source, bytes, options.lossy, &mut report)?;
-    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-    let examples = match format {
-        DataFormat::FastText => fasttext::parse(source, text, options, &mut report)?,
-        DataFormat::Csv => delimited::parse(source, text, b',', options, &mut report)?,
-        DataFormat::Tsv => delimited::parse(source, text, b'\t', options, &mut report)?,
-        DataFormat::Jsonl => jsonl::parse(source, text, options, &mut report)?,
-        DataFormat::Intents => intents::parse(source, text, options, &mut report)?,
-    };
+    let examples = parse_part(source, bytes, 1, format, options, &mut report)?;
     if examples.is_empty() {
         return Err(input_error(source, no_examples(format, options, &report)));
     }
     Ok(Dataset { examples, report })
+}
+
+/// Parses part of a file: the whole of it, or (fastText and JSONL) a run
+/// of whole lines starting at line `first_line` (a byte-order mark is
+/// skipped only at line 1). What is skipped or repaired is added to
+/// `report`; line numbers in examples, errors and `report` count from
+/// `first_line`.
+fn parse_part(
+    source: &str,
+    bytes: &[u8],
+    first_line: usize,
+    format: DataFormat,
+    options: &ReadOptions,
+    report: &mut ReadReport,
+) -> Result<Vec<Example>> {
+    let text = decode(source, bytes, first_line, options.lossy, report)?;
+    let text = match first_line {
+        1 => text.strip_prefix('\u{FEFF}').unwrap_or(&text),
+        _ => &text,
+    };
+    match format {
+        DataFormat::FastText => fasttext::parse(source, text, first_line, options, report),
+        DataFormat::Csv => delimited::parse(source, text, b',', options, report),
+        DataFormat::Tsv => delimited::parse(source, text, b'\t', options, report),
+        DataFormat::Jsonl => jsonl::parse(source, text, first_line, options, report),
+        DataFormat::Intents => intents::parse(source, text, options, report),
+    }
 }
 
 /// [`parse_dataset`] without the [`ReadReport`].
@@ -488,6 +509,7 @@ fn no_examples(format: DataFormat, options: &ReadOptions, report: &ReadReport) -
 fn decode<'a>(
     source: &str,
     bytes: &'a [u8],
+    first_line: usize,
     lossy: bool,
     report: &mut ReadReport,
 ) -> Result<Cow<'a, str>> {
@@ -496,10 +518,10 @@ fn decode<'a>(
         Err(error) => error,
     };
     if !lossy {
-        return Err(utf8_error(source, bytes, error));
+        return Err(utf8_error(source, bytes, first_line, error));
     }
     let mut text = String::with_capacity(bytes.len() + 2);
-    let (mut line, mut last_counted) = (1, 0);
+    let (mut line, mut last_counted) = (first_line, 0);
     for chunk in bytes.utf8_chunks() {
         let valid = chunk.valid();
         line += valid.bytes().filter(|&b| b == b'\n').count();
@@ -519,10 +541,10 @@ fn decode<'a>(
 
 /// Names the line and the byte within it where the UTF-8 check failed;
 /// the byte offset counts from 0 at the start of that line.
-fn utf8_error(source: &str, bytes: &[u8], error: std::str::Utf8Error) -> Error {
+fn utf8_error(source: &str, bytes: &[u8], first_line: usize, error: std::str::Utf8Error) -> Error {
     let position = error.valid_up_to();
     let before = &bytes[..position];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line = before.iter().filter(|&&b| b == b'\n').count() + first_line;
     let line_start = before
         .iter()
         .rposition(|&b| b == b'\n')

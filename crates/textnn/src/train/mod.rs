@@ -30,9 +30,14 @@ mod columns;
 pub mod diagnostics;
 mod prepare;
 mod sliced;
+mod source;
+mod store;
 
 pub use checkpoint::CheckpointPolicy;
 pub use diagnostics::LayerDiagnostics;
+pub(crate) use source::stratified_split;
+pub use source::Examples;
+use store::{Prepared, Storage};
 
 use crate::data::Example;
 use crate::features::FeatureConfig;
@@ -426,6 +431,15 @@ pub const DEFAULT_BIGRAMS_FROM_TOKENS: u64 = 1_500_000;
 /// What the trainer reports while it works.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TrainEvent {
+    /// The training data has been read (a file: once through, a block at
+    /// a time).
+    Read {
+        /// Examples read, a validation split's included.
+        examples: usize,
+        /// What reading skipped or repaired (nothing for examples given
+        /// in memory).
+        report: crate::data::ReadReport,
+    },
     /// Data is tokenized and the network built.
     Prepared {
         /// Training examples.
@@ -544,46 +558,16 @@ pub struct RunOptions<'a> {
     /// Set (e.g. by a Ctrl-C handler) to stop at the next segment boundary,
     /// after writing a checkpoint when checkpoints are on.
     pub stop: Option<&'a AtomicBool>,
+    /// Keep the prepared training data (token numbers, feature ids) in
+    /// unnamed temporary files in this folder, memory-mapped for the
+    /// epochs, instead of in memory: with [`Examples::File`], memory then
+    /// grows with the vocabulary and the model, not with the corpus.
+    pub cache_dir: Option<&'a Path>,
 }
 
 impl RunOptions<'_> {
     fn stop_requested(&self) -> bool {
         self.stop.is_some_and(|s| s.load(Ordering::Relaxed))
-    }
-}
-
-/// Training data after tokenization: feature ids and gold label ids per
-/// example, stored flat.
-struct Prepared {
-    ids: Vec<u32>,
-    id_offsets: Vec<usize>,
-    gold: Vec<usize>,
-    gold_offsets: Vec<usize>,
-}
-
-impl Prepared {
-    fn new() -> Self {
-        Prepared {
-            ids: Vec::new(),
-            id_offsets: vec![0],
-            gold: Vec::new(),
-            gold_offsets: vec![0],
-        }
-    }
-    fn push(&mut self, ids: &[u32], gold: &[usize]) {
-        self.ids.extend_from_slice(ids);
-        self.id_offsets.push(self.ids.len());
-        self.gold.extend_from_slice(gold);
-        self.gold_offsets.push(self.gold.len());
-    }
-    fn len(&self) -> usize {
-        self.id_offsets.len() - 1
-    }
-    fn features(&self, i: usize) -> &[u32] {
-        &self.ids[self.id_offsets[i]..self.id_offsets[i + 1]]
-    }
-    fn gold(&self, i: usize) -> &[usize] {
-        &self.gold[self.gold_offsets[i]..self.gold_offsets[i + 1]]
     }
 }
 
@@ -620,82 +604,40 @@ pub fn train_with(
     run: &RunOptions,
     observer: &mut dyn FnMut(&TrainEvent),
 ) -> Result<Classifier> {
+    train_from(config, &Examples::Memory(examples), run, observer)
+}
+
+/// [`train_with`] on examples in memory or in a file read a block at a
+/// time: the same examples give the same model either way.
+pub fn train_from(
+    config: &TrainConfig,
+    examples: &Examples,
+    run: &RunOptions,
+    observer: &mut dyn FnMut(&TrainEvent),
+) -> Result<Classifier> {
     config.validate()?;
     if run.eval_every == Some(0) || run.checkpoint.as_ref().is_some_and(|c| c.every == 0) {
         return Err(Error::InvalidConfig(
             "evaluation and checkpoint intervals must be at least 1 example".into(),
         ));
     }
-    let (train_set, valid_set): (Vec<&Example>, Vec<&Example>) =
-        match (run.valid, config.valid_split) {
-            (Some(v), _) => (examples.iter().collect(), v.iter().collect()),
-            (None, Some(fraction)) => stratified_split(examples, fraction, config.seed),
-            (None, None) => (examples.iter().collect(), Vec::new()),
-        };
-    if config.early_stopping.is_some() && valid_set.is_empty() {
-        return Err(Error::InvalidConfig(
+    let no_validation = || {
+        Error::InvalidConfig(
             "early stopping needs validation data: give --valid FILE or --valid-split F".into(),
-        ));
-    }
-    train_on(config, &train_set, &valid_set, run, observer)
-}
-
-/// Splits `examples` into (training, validation): within each first label,
-/// a seeded shuffle, then `round(fraction × n)` go to validation, leaving
-/// at least one for training.
-pub(crate) fn stratified_split(
-    examples: &[Example],
-    fraction: f32,
-    seed: u64,
-) -> (Vec<&Example>, Vec<&Example>) {
-    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
-    for (i, e) in examples.iter().enumerate() {
-        groups
-            .entry(e.labels.first().map_or("", String::as_str))
-            .or_default()
-            .push(i);
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7661_6c69_6421);
-    let mut in_valid = vec![false; examples.len()];
-    for members in groups.values_mut() {
-        members.shuffle(&mut rng);
-        let take =
-            ((members.len() as f64 * fraction as f64).round() as usize).min(members.len() - 1);
-        for &i in &members[..take] {
-            in_valid[i] = true;
-        }
-    }
-    let (mut train, mut valid) = (Vec::new(), Vec::new());
-    for (e, &v) in examples.iter().zip(&in_valid) {
-        if v {
-            valid.push(e);
-        } else {
-            train.push(e);
-        }
-    }
-    (train, valid)
-}
-
-fn train_on(
-    config: &TrainConfig,
-    examples: &[&Example],
-    valid: &[&Example],
-    run: &RunOptions,
-    observer: &mut dyn FnMut(&TrainEvent),
-) -> Result<Classifier> {
-    if examples.is_empty() {
-        return Err(Error::InvalidConfig(
-            "there are no training examples".into(),
-        ));
-    }
-    if let Some(bad) = examples.iter().find(|e| e.labels.is_empty()) {
-        return Err(Error::InvalidConfig(format!(
-            "training example on line {} has no label",
-            bad.line
-        )));
+        )
+    };
+    if config.early_stopping.is_some()
+        && run.valid.is_none_or(<[Example]>::is_empty)
+        && (run.valid.is_some() || config.valid_split.is_none())
+    {
+        return Err(no_validation());
     }
     // Tokenize, count and extract features on the threads asked for; the
     // result does not depend on how many (see `prepare`).
+    let storage = match run.cache_dir {
+        Some(folder) => Storage::Files(folder.to_path_buf()),
+        None => Storage::Memory,
+    };
     let requested_threads = config.threads;
     let prepare::Preparation {
         pipeline,
@@ -705,7 +647,15 @@ fn train_on(
         config,
         data,
         valid: valid_data,
-    } = prepare::prepare(config, examples, valid);
+        read: (read, report),
+    } = prepare::prepare(config, examples, run.valid, &storage)?;
+    observer(&TrainEvent::Read {
+        examples: read,
+        report,
+    });
+    if config.early_stopping.is_some() && valid_data.len() == 0 {
+        return Err(no_validation());
+    }
     let config = &config;
 
     let network_config = NetworkConfig {
@@ -833,25 +783,31 @@ fn dropout_seed(seed: u64) -> u64 {
 fn fingerprint(data: &Prepared, valid: &Prepared) -> u64 {
     let mut hasher = crc32fast::Hasher::new();
     let mut second = crc32fast::Hasher::new_with_initial(0x7465_7874);
-    for prepared in [data, valid] {
-        let words = [
-            prepared.ids.as_slice(),
-            &prepared
-                .id_offsets
-                .iter()
-                .map(|&o| o as u32)
-                .collect::<Vec<_>>(),
-            &prepared.gold.iter().map(|&g| g as u32).collect::<Vec<_>>(),
-        ];
-        for part in words {
-            for chunk in part.chunks(1 << 14) {
-                let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
-                hasher.update(&bytes);
-                second.update(&bytes);
-            }
-            hasher.update(&(part.len() as u64).to_le_bytes());
+    let mut bytes = Vec::with_capacity(1 << 16);
+    let mut flush = |bytes: &mut Vec<u8>, force: bool| {
+        if force || bytes.len() >= 1 << 16 {
+            hasher.update(bytes);
+            second.update(bytes);
+            bytes.clear();
         }
+    };
+    for prepared in [data, valid] {
+        for &id in prepared.all_features() {
+            bytes.extend_from_slice(&id.to_le_bytes());
+            flush(&mut bytes, false);
+        }
+        // Each example's length and gold labels.
+        for i in 0..prepared.len() {
+            bytes.extend_from_slice(&(prepared.features(i).len() as u32).to_le_bytes());
+            for &g in prepared.gold(i) {
+                bytes.extend_from_slice(&(g as u32).to_le_bytes());
+            }
+            bytes.extend_from_slice(&u32::MAX.to_le_bytes());
+            flush(&mut bytes, false);
+        }
+        bytes.extend_from_slice(&(prepared.len() as u64).to_le_bytes());
     }
+    flush(&mut bytes, true);
     ((hasher.finalize() as u64) << 32) | second.finalize() as u64
 }
 

@@ -1,25 +1,35 @@
-//! The pass before the first epoch: examples in, vocabulary, labels and
-//! feature ids out, on several threads.
+//! The passes before the first epoch: examples in, vocabulary, labels and
+//! feature ids out, on several threads, a block of examples at a time.
 //!
 //! ```text
-//! examples, split into contiguous chunks (one per thread)
-//!   chunk k: tokenize ─▶ own Counter (provisional ids in first-seen order) + token numbers
-//! counters merged in chunk order ─▶ vocabulary (min-count), word n-gram setting, labels
-//!   chunk k: token numbers ─▶ feature ids (character n-grams tokenize again), gold labels
-//! chunks concatenated in order ─▶ training data; validation examples likewise
+//! pass 0 (only with --valid-split): first labels counted ─▶ Splitter
+//! pass A, each block: the Splitter sets validation examples aside;
+//!   contiguous chunks (one per thread): tokenize ─▶ own Counter
+//!   (provisional ids in first-seen order) + token numbers; counters merged
+//!   in chunk order, token numbers renumbered to the merged ids ─▶ token cache
+//! vocabulary (min-count), labels, word n-gram setting, trainer threads
+//! pass B, each block (read again): chunk k: token numbers from the cache ─▶
+//!   feature ids (character n-grams tokenize again), gold labels ─▶ store;
+//!   validation examples ─▶ their own store
 //! ```
 //!
-//! Merging the chunk counters in chunk order, each taking its names in the
-//! order that chunk first saw them, hands out exactly the provisional ids
-//! one counter gives when it reads all examples in order. So the
-//! vocabulary, the feature ids and the model bytes do not depend on the
-//! number of threads.
+//! Merging the chunk counters in order, each taking its names in the order
+//! that chunk first saw them, hands out exactly the provisional ids one
+//! counter gives when it reads all examples in order. So the vocabulary,
+//! the feature ids and the model bytes depend neither on the number of
+//! threads nor on how the examples are cut into blocks: examples in memory
+//! (one block) and a file read in blocks train the same model. The token
+//! cache and the stores are in memory or in temporary files
+//! ([`Storage`]); only a block's examples are ever held.
 
-use super::{known_labels, sliced, Prepared, TrainConfig};
-use crate::data::Example;
+use super::source::{Examples, Splitter};
+use super::store::{Prepared, Storage, Writer};
+use super::{known_labels, sliced, TrainConfig};
+use crate::data::{Example, ReadReport};
 use crate::features::{word_hash, Featurizer};
 use crate::text::TextPipeline;
 use crate::vocab::{Counter, Dictionary};
+use crate::{Error, Result};
 
 /// Everything training needs from the examples before the first epoch.
 pub(super) struct Preparation {
@@ -38,29 +48,81 @@ pub(super) struct Preparation {
     pub data: Prepared,
     /// The same for the validation examples that have a known label.
     pub valid: Prepared,
+    /// Examples read (validation split included) and what reading the
+    /// training data skipped or repaired.
+    pub read: (usize, ReadReport),
 }
 
-/// Tokenizes, counts and featurizes `examples` (and `valid`) on
-/// `config.threads` threads; the result is the same for any thread count.
+/// Tokenizes, counts and featurizes `examples` (and `valid`, or the
+/// `config.valid_split` share of `examples` when `valid` is `None`) on
+/// `config.threads` threads; the result is the same for any thread count
+/// and block size.
 pub(super) fn prepare(
     config: &TrainConfig,
-    examples: &[&Example],
-    valid: &[&Example],
-) -> Preparation {
+    examples: &Examples,
+    valid: Option<&[Example]>,
+    storage: &Storage,
+) -> Result<Preparation> {
     let threads = config.threads.max(1);
     let pipeline = TextPipeline::new(config.text.clone());
-    let chunks = split(examples, threads);
-    let counted = in_parallel(chunks.clone(), |chunk| count_chunk(&pipeline, chunk));
+    let splitter = match (valid, config.valid_split) {
+        (None, Some(fraction)) => Some(Splitter::count(examples, fraction, config.seed)?),
+        _ => None,
+    };
 
-    // Merge the chunks' counters in chunk order (see the module comment).
+    // Pass A: count words and labels, keep each token as a number.
     let mut counter = Counter::default();
-    let mut numbered = Vec::with_capacity(counted.len());
-    let mut total_tokens = 0u64;
-    for chunk in counted {
-        total_tokens += chunk.numbers.ids.len() as u64;
-        let to_merged = counter.merge(chunk.counter);
-        numbered.push((chunk.numbers, chunk.word_hashes, to_merged));
+    let mut word_hashes: Vec<u64> = Vec::new();
+    let mut label_counter = Counter::default();
+    let mut cache = Writer::new(storage)?;
+    let (mut total_tokens, mut read, mut training) = (0u64, 0usize, 0usize);
+    let mut split_a = splitter.clone();
+    let report = examples.for_each_block(&mut |block| {
+        read += block.len();
+        let train = training_part(block, &mut split_a).0;
+        if let Some(bad) = train.iter().find(|e| e.labels.is_empty()) {
+            return Err(Error::InvalidConfig(format!(
+                "training example on line {} has no label",
+                bad.line
+            )));
+        }
+        for label in train.iter().flat_map(|e| &e.labels) {
+            label_counter.add(label);
+        }
+        training += train.len();
+        let counted = in_parallel(split(&train, threads), |chunk| {
+            count_chunk(&pipeline, chunk)
+        });
+        let mut merged_numbers = Vec::new();
+        for chunk in counted {
+            total_tokens += chunk.numbers.all_features().len() as u64;
+            let to_merged = counter.merge(chunk.counter);
+            // New merged ids come in the chunk's first-seen order.
+            for (&merged, &hash) in to_merged.iter().zip(&chunk.word_hashes) {
+                if merged as usize == word_hashes.len() {
+                    word_hashes.push(hash);
+                }
+            }
+            for i in 0..chunk.numbers.len() {
+                merged_numbers.clear();
+                merged_numbers.extend(
+                    chunk
+                        .numbers
+                        .features(i)
+                        .iter()
+                        .map(|&n| to_merged[n as usize]),
+                );
+                cache.push(&merged_numbers, &[])?;
+            }
+        }
+        Ok(())
+    })?;
+    if training == 0 {
+        return Err(Error::InvalidConfig(
+            "there are no training examples".into(),
+        ));
     }
+    let cache = cache.finish()?;
 
     let mut config = config.clone();
     if let Some(threshold) = config.bigrams_from_tokens {
@@ -71,45 +133,71 @@ pub(super) fn prepare(
         Err(_) => 1,
     };
     let (vocab, word_ids) = counter.finish_with_ids(config.min_count);
-    let labels = Dictionary::build(
-        examples
-            .iter()
-            .flat_map(|e| e.labels.iter().map(String::as_str)),
-        1,
-    );
+    let labels = label_counter.finish(1);
     let featurizer = Featurizer::new(config.features.clone(), vocab.len());
-
     let context = Context {
         pipeline: &pipeline,
         vocab: &vocab,
         labels: &labels,
         featurizer: &featurizer,
+        word_ids: &word_ids,
+        word_hashes: &word_hashes,
     };
-    let jobs = chunks.into_iter().zip(numbered).collect();
-    let data = concatenate(in_parallel(
-        jobs,
-        |(chunk, (numbers, hashes, to_merged))| {
-            // This chunk's own table of final ids: its provisional id → the
-            // merged provisional id → the vocabulary id.
-            let chunk_word_ids: Vec<Option<u32>> = to_merged
-                .iter()
-                .map(|&merged| word_ids[merged as usize])
-                .collect();
-            context.featurize_chunk(chunk, &numbers, &chunk_word_ids, &hashes)
-        },
-    ));
-    let valid = concatenate(in_parallel(split(valid, threads), |chunk| {
-        context.featurize_valid(chunk)
-    }));
 
-    Preparation {
+    // Pass B: feature ids and gold labels.
+    let mut data = Writer::new(storage)?;
+    let mut valid_data = Writer::new(storage)?;
+    let mut split_b = splitter.clone();
+    let mut next = 0usize;
+    examples.for_each_block(&mut |block| {
+        let (train, held_out) = training_part(block, &mut split_b);
+        let mut jobs = Vec::new();
+        for chunk in split(&train, threads) {
+            jobs.push((next, chunk));
+            next += chunk.len();
+        }
+        for part in in_parallel(jobs, |(first, chunk)| {
+            context.featurize_chunk(chunk, &cache, first)
+        }) {
+            data.append(&part)?;
+        }
+        for part in in_parallel(split(&held_out, threads), |chunk| {
+            context.featurize_valid(chunk)
+        }) {
+            valid_data.append(&part)?;
+        }
+        Ok(())
+    })?;
+    if let Some(valid) = valid {
+        let valid: Vec<&Example> = valid.iter().collect();
+        for part in in_parallel(split(&valid, threads), |chunk| {
+            context.featurize_valid(chunk)
+        }) {
+            valid_data.append(&part)?;
+        }
+    }
+
+    Ok(Preparation {
         pipeline,
         vocab,
         labels,
         featurizer,
         config,
-        data,
-        valid,
+        data: data.finish()?,
+        valid: valid_data.finish()?,
+        read: (read, report),
+    })
+}
+
+/// A block's (training, validation) examples, in order; all training
+/// without a splitter.
+fn training_part<'a>(
+    block: &'a [Example],
+    splitter: &mut Option<Splitter>,
+) -> (Vec<&'a Example>, Vec<&'a Example>) {
+    match splitter {
+        Some(splitter) => block.iter().partition(|e| !splitter.is_valid(e)),
+        None => (block.iter().collect(), Vec::new()),
     }
 }
 
@@ -155,20 +243,18 @@ struct Context<'a> {
     vocab: &'a Dictionary,
     labels: &'a Dictionary,
     featurizer: &'a Featurizer,
+    /// The vocabulary id of each merged provisional id (`None`: below min-count).
+    word_ids: &'a [Option<u32>],
+    /// [`word_hash`] of each merged provisional id.
+    word_hashes: &'a [u64],
 }
 
 impl Context<'_> {
     /// Feature ids and gold labels of a chunk of training examples, from
-    /// their token numbers (`word_ids` and `word_hashes` are indexed by
-    /// the chunk's provisional ids). Character n-grams need the text, so
-    /// with them each example is tokenized again.
-    fn featurize_chunk(
-        &self,
-        chunk: &[&Example],
-        numbers: &Prepared,
-        word_ids: &[Option<u32>],
-        word_hashes: &[u64],
-    ) -> Prepared {
+    /// their token numbers in `cache` (from example `first` on).
+    /// Character n-grams need the text, so with them each example is
+    /// tokenized again.
+    fn featurize_chunk(&self, chunk: &[&Example], cache: &Prepared, first: usize) -> Prepared {
         let mut data = Prepared::new();
         let (mut tokens, mut features, mut gold) = (Vec::new(), Vec::new(), Vec::new());
         for (i, example) in chunk.iter().enumerate() {
@@ -177,9 +263,9 @@ impl Context<'_> {
                 self.featurizer.extract(self.vocab, &tokens, &mut features);
             } else {
                 self.featurizer.extract_numbered(
-                    numbers.features(i),
-                    word_ids,
-                    word_hashes,
+                    cache.features(first + i),
+                    self.word_ids,
+                    self.word_hashes,
                     &mut features,
                 );
             }
@@ -242,20 +328,6 @@ fn in_parallel<I: Send, R: Send>(inputs: Vec<I>, work: impl Fn(I) -> R + Sync) -
     })
 }
 
-/// The examples of `parts`, in order, as one [`Prepared`].
-fn concatenate(parts: Vec<Prepared>) -> Prepared {
-    let mut parts = parts.into_iter();
-    let Some(mut all) = parts.next() else {
-        return Prepared::new();
-    };
-    for part in parts {
-        for i in 0..part.len() {
-            all.push(part.features(i), part.gold(i));
-        }
-    }
-    all
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,8 +378,7 @@ mod tests {
     #[test]
     fn any_thread_count_prepares_the_same_data() {
         let all = examples();
-        let (train, valid): (Vec<&Example>, Vec<&Example>) =
-            (all.iter().collect(), all[2..6].iter().collect());
+        let (train, valid) = (Examples::Memory(&all), Some(&all[2..6]));
         // (word n-grams, character n-grams, min count, words decided by data)
         let settings = [
             (1, None, 1, None),
@@ -329,9 +400,9 @@ mod tests {
                 bigrams_from_tokens,
                 ..TrainConfig::fasttext()
             };
-            let one = prepare(&config, &train, &valid);
-            assert_eq!(one.data.len(), train.len());
-            assert_eq!(one.valid.len(), valid.len());
+            let one = prepare(&config, &train, valid, &Storage::Memory).unwrap();
+            assert_eq!(one.data.len(), all.len());
+            assert_eq!(one.valid.len(), 4);
             for threads in [2, 3, 4, 9, 20] {
                 let many = prepare(
                     &TrainConfig {
@@ -339,8 +410,10 @@ mod tests {
                         ..config.clone()
                     },
                     &train,
-                    &valid,
-                );
+                    valid,
+                    &Storage::Memory,
+                )
+                .unwrap();
                 assert_eq!(
                     outcome(&many),
                     outcome(&one),
@@ -353,7 +426,7 @@ mod tests {
     #[test]
     fn the_data_decides_bigrams_and_the_trainer_decides_threads() {
         let all = examples();
-        let train: Vec<&Example> = all.iter().collect();
+        let train = Examples::Memory(&all);
         // The examples hold 37 tokens; the sliced trainer (batch 1) uses
         // the threads asked for, the general one (batch 2) one thread.
         // (bigrams from tokens, batch, requested threads, word n-grams, threads)
@@ -370,7 +443,7 @@ mod tests {
                 threads,
                 ..TrainConfig::fasttext()
             };
-            let p = prepare(&config, &train, &[]);
+            let p = prepare(&config, &train, None, &Storage::Memory).unwrap();
             assert_eq!(
                 p.config.features.word_ngrams, word_ngrams,
                 "{bigrams_from_tokens:?}"
@@ -382,13 +455,13 @@ mod tests {
     #[test]
     fn validation_keeps_only_examples_with_known_labels() {
         let all = examples();
-        let train: Vec<&Example> = all[..4].iter().collect();
+        let train = Examples::Memory(&all[..4]);
         let unknown = Example {
             text: "a dog".into(),
             labels: vec!["never seen".into()],
             line: 1,
         };
-        let valid = vec![&all[4], &unknown, &all[5]];
+        let valid = vec![all[4].clone(), unknown, all[5].clone()];
         for threads in [1, 2, 3] {
             let p = prepare(
                 &TrainConfig {
@@ -396,8 +469,10 @@ mod tests {
                     ..TrainConfig::fasttext()
                 },
                 &train,
-                &valid,
-            );
+                Some(&valid),
+                &Storage::Memory,
+            )
+            .unwrap();
             assert_eq!(p.valid.len(), 2, "{threads} threads");
             let money = p.labels.id("money").unwrap() as usize;
             let pets = p.labels.id("pets").unwrap() as usize;
@@ -435,26 +510,64 @@ mod tests {
     }
 
     #[test]
-    fn concatenate_keeps_every_example_in_order() {
-        let part = |rows: &[(&[u32], &[usize])]| {
-            let mut p = Prepared::new();
-            for (ids, gold) in rows {
-                p.push(ids, gold);
+    fn a_file_read_in_blocks_prepares_what_memory_prepares() {
+        let all: Vec<Example> = examples()
+            .into_iter()
+            .filter(|e| !e.text.is_empty())
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("train.txt");
+        let lines: Vec<String> = all
+            .iter()
+            .map(|e| {
+                format!(
+                    "__label__{} __label__{} {}\n",
+                    e.labels[0], e.labels[1], e.text
+                )
+            })
+            .collect();
+        std::fs::write(&path, lines.concat()).unwrap();
+        let read = crate::data::read_dataset(&path, &Default::default()).unwrap();
+        let options = crate::data::ReadOptions::default();
+        for (valid_split, char_ngrams) in
+            [(None, None), (Some(0.3), None), (Some(0.3), Some((2, 3)))]
+        {
+            let config = TrainConfig {
+                valid_split,
+                features: FeatureConfig {
+                    word_ngrams: 2,
+                    char_ngrams,
+                    buckets: 1_000,
+                    binary: false,
+                },
+                threads: 2,
+                ..TrainConfig::fasttext()
+            };
+            let memory = prepare(
+                &config,
+                &Examples::Memory(&read.examples),
+                None,
+                &Storage::Memory,
+            )
+            .unwrap();
+            if valid_split.is_some() {
+                assert!(memory.valid.len() > 0);
             }
-            p
-        };
-        let all = concatenate(vec![
-            part(&[(&[1, 2], &[0]), (&[], &[1])]),
-            part(&[]),
-            part(&[(&[3], &[0, 1])]),
-        ]);
-        assert_eq!(all.len(), 3);
-        assert_eq!(all.features(0), [1, 2]);
-        assert_eq!(all.gold(0), [0]);
-        assert_eq!(all.features(1), [] as [u32; 0]);
-        assert_eq!(all.gold(1), [1]);
-        assert_eq!(all.features(2), [3]);
-        assert_eq!(all.gold(2), [0, 1]);
-        assert_eq!(concatenate(Vec::new()).len(), 0);
+            for block_bytes in [1, 40, 1 << 20] {
+                let file = Examples::File {
+                    path: &path,
+                    options: &options,
+                    block_bytes,
+                };
+                let cache = Storage::Files(dir.path().to_path_buf());
+                let streamed = prepare(&config, &file, None, &cache).unwrap();
+                assert_eq!(
+                    outcome(&streamed),
+                    outcome(&memory),
+                    "blocks of {block_bytes} bytes, split {valid_split:?}, char n-grams {char_ngrams:?}"
+                );
+                assert_eq!(streamed.read.0, all.len());
+            }
+        }
     }
 }
