@@ -138,7 +138,10 @@ pub fn preset_table() -> String {
     out.push_str(
         "\nAll presets: --l2 0, no --clip-grad, --seed 1; --dropout 0 except default 0.1.
 Word n-grams \"auto\": 2 (words and bigrams) when the training texts hold at
-least 1,500,000 tokens, else 1 (words only).\n\
+least 1,500,000 tokens, else 1 (words only).
+Epochs of the default preset: unless --epochs or --early-stopping is given,
+chosen on a 10% validation slice of INPUT (up to 40; see --epochs); the 25
+above only when no example can be held out.\n\
          The blog preset also prints the mean absolute error every 10000 epochs and stops when it rises.",
     );
     out

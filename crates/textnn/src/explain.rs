@@ -500,7 +500,7 @@ pub fn trace(model: &Classifier, text: &str, gold: &[&str], learning_rate: f64) 
     // Backward, with the library's own pass; δ of the output layer from the
     // loss, as backward computes it.
     let mut delta32 = vec![0.0f32; config.n_labels];
-    loss.gradient(ws.probabilities(), &gold_ids, &mut delta32);
+    loss.gradient(ws.logits(), ws.probabilities(), &gold_ids, &mut delta32);
     let delta = widen(&delta32);
     let mut grads = Gradients::new(network);
     network.backward(&ids, &gold_ids, &mut ws, &mut grads, 1.0);

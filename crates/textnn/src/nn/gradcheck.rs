@@ -160,7 +160,7 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
     let gold: Vec<usize> = match case.loss {
         Loss::Softmax => vec![2],
         // Two gold labels, one deep in the tree.
-        Loss::Ova | Loss::Squared | Loss::Hs => vec![1, 4],
+        Loss::Ova | Loss::Squared | Loss::Hs | Loss::Huber => vec![1, 4],
     };
 
     let mut ws = Workspace::new(&net);

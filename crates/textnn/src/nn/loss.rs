@@ -10,6 +10,13 @@
 //! | softmax | `e^z_k / Σ e^z_j` | `-Σ t_k ln p_k` | `-t_k / p_k` | Jacobian of softmax | `p - t` |
 //! | ova | `σ(z_k)` per label | `-Σ t ln p + (1-t) ln(1-p)` | `(p-t) / (p(1-p))` | `p (1 - p)` | `p - t` |
 //! | squared | `σ(z_k)` per label | `½ Σ (p_k - t_k)²` | `p - t` | `p (1 - p)` | `(p - t) p (1 - p)` |
+//! | huber | `σ(z_k)` per label (a ranking, not fitted) | `Σ h(y_k z_k)` | — | — | `y h'(y z)` |
+//!
+//! `huber` is the modified Huber loss of a margin `m = y z` with
+//! `y = ±1` (scikit-learn's `SGDClassifier(loss="modified_huber")`, Zhang
+//! 2004): `h(m) = max(0, 1 - m)²` for `m ≥ -1`, else `-4m`, so
+//! `h'(m) = -2 max(0, 1 - m)`, or `-4`. It is computed from the logits, not
+//! from `p`: labels already beyond the margin (`m ≥ 1`) get no gradient.
 //!
 //! With cross-entropy the sigmoid's derivative cancels; with squared error
 //! it stays, so saturated outputs (`p` near 0 or 1) learn slowly — the
@@ -49,11 +56,20 @@ pub enum Loss {
     /// labels. Its probabilities, loss and gradient need the tree, so the
     /// [`super::Network`] computes them; the methods here serve the others.
     Hs,
+    /// One score per label + the modified Huber margin loss (a smoothed
+    /// hinge, one versus all). Its `p = σ(z)` only ranks the labels.
+    Huber,
 }
 
 impl Loss {
     /// Every loss, for option lists and exhaustive tests.
-    pub const ALL: [Loss; 4] = [Loss::Softmax, Loss::Ova, Loss::Squared, Loss::Hs];
+    pub const ALL: [Loss; 5] = [
+        Loss::Softmax,
+        Loss::Ova,
+        Loss::Squared,
+        Loss::Hs,
+        Loss::Huber,
+    ];
 
     /// The name used on the command line and in model files.
     pub fn name(self) -> &'static str {
@@ -62,6 +78,7 @@ impl Loss {
             Loss::Ova => "ova",
             Loss::Squared => "squared",
             Loss::Hs => "hs",
+            Loss::Huber => "huber",
         }
     }
 
@@ -69,7 +86,7 @@ impl Loss {
     pub fn output_activation(self) -> &'static str {
         match self {
             Loss::Softmax => "softmax",
-            Loss::Ova | Loss::Squared => "sigmoid",
+            Loss::Ova | Loss::Squared | Loss::Huber => "sigmoid",
             Loss::Hs => "hierarchical softmax",
         }
     }
@@ -82,7 +99,7 @@ impl Loss {
         }
         match self {
             Loss::Softmax | Loss::Hs => F::one() / F::c(gold.len() as f64),
-            Loss::Ova | Loss::Squared => F::one(),
+            Loss::Ova | Loss::Squared | Loss::Huber => F::one(),
         }
     }
 
@@ -94,7 +111,7 @@ impl Loss {
         match self {
             Loss::Softmax => softmax(logits, probs),
             Loss::Hs => panic!("{}", HS_NEEDS_THE_TREE),
-            Loss::Ova | Loss::Squared => {
+            Loss::Ova | Loss::Squared | Loss::Huber => {
                 for (p, &z) in probs.iter_mut().zip(logits) {
                     *p = sigmoid(z);
                 }
@@ -130,6 +147,11 @@ impl Loss {
                     }
                 })
                 .sum(),
+            Loss::Huber => logits
+                .iter()
+                .enumerate()
+                .map(|(k, &z)| modified_huber(margin(k, z.to_f64_lossy(), gold)))
+                .sum(),
             Loss::Squared => probs
                 .iter()
                 .enumerate()
@@ -141,10 +163,29 @@ impl Loss {
         }
     }
 
-    /// `dL/dz` for one example, from the probabilities `p` the forward pass
-    /// computed (see the table in the module docs).
-    pub fn gradient<F: Scalar>(self, probs: &[F], gold: &[usize], dlogits: &mut [F]) {
+    /// `dL/dz` for one example, from the logits `z` and the probabilities
+    /// `p` the forward pass computed (see the table in the module docs).
+    pub fn gradient<F: Scalar>(self, logits: &[F], probs: &[F], gold: &[usize], dlogits: &mut [F]) {
         assert!(self != Loss::Hs, "{}", HS_NEEDS_THE_TREE);
+        if self == Loss::Huber {
+            for (k, (d, &z)) in dlogits.iter_mut().zip(logits).enumerate() {
+                // dL/dz = dh/dm · dm/dz with m = y z, so dm/dz = y.
+                let y = if gold.contains(&k) {
+                    F::one()
+                } else {
+                    -F::one()
+                };
+                let m = y * z;
+                *d = if m >= F::one() {
+                    F::zero()
+                } else if m >= -F::one() {
+                    y * F::c(-2.0) * (F::one() - m)
+                } else {
+                    y * F::c(-4.0)
+                };
+            }
+            return;
+        }
         for (k, (d, &p)) in dlogits.iter_mut().zip(probs).enumerate() {
             let t: F = self.target(k, gold);
             *d = match self {
@@ -153,7 +194,7 @@ impl Loss {
                 // dL/dp = p - t (the loss's own derivative) times
                 // dp/dz = p (1 - p) (the sigmoid's derivative).
                 Loss::Squared => (p - t) * p * (F::one() - p),
-                Loss::Hs => unreachable!(),
+                Loss::Hs | Loss::Huber => unreachable!(),
             };
         }
     }
@@ -175,7 +216,9 @@ impl std::str::FromStr for Loss {
         Loss::ALL
             .into_iter()
             .find(|l| l.name() == s)
-            .ok_or_else(|| format!("unknown loss {s:?}; choose one of softmax, ova, squared, hs"))
+            .ok_or_else(|| {
+                format!("unknown loss {s:?}; choose one of softmax, ova, squared, hs, huber")
+            })
     }
 }
 
@@ -228,6 +271,27 @@ pub fn log_sum_exp<F: Scalar>(logits: &[F]) -> f64 {
         .fold(f64::NEG_INFINITY, f64::max);
     let sum: f64 = logits.iter().map(|z| (z.to_f64_lossy() - max).exp()).sum();
     max + sum.ln()
+}
+
+/// The margin `m = y z` of label `k` with score `z`: `y = 1` for a gold
+/// label, `-1` otherwise.
+fn margin(k: usize, z: f64, gold: &[usize]) -> f64 {
+    if gold.contains(&k) {
+        z
+    } else {
+        -z
+    }
+}
+
+/// Modified Huber loss of a margin: `max(0, 1 - m)²` for `m ≥ -1`, the
+/// tangent line `-4m` below, so it grows linearly for wrong scores.
+fn modified_huber(m: f64) -> f64 {
+    if m >= -1.0 {
+        let gap = (1.0 - m).max(0.0);
+        gap * gap
+    } else {
+        -4.0 * m
+    }
 }
 
 /// `ln(1 + e^x)` without overflow.
@@ -296,6 +360,32 @@ mod tests {
         assert!((Loss::Ova.value(&logits, &p, &[1]) - 2.0 * 2f64.ln()).abs() < 1e-12);
         // squared: ½(0.5² + 0.5²) = 0.25.
         assert!((Loss::Squared.value(&logits, &p, &[1]) - 0.25).abs() < 1e-12);
+        // huber: both margins are 0, each h(0) = 1.
+        assert!((Loss::Huber.value(&logits, &p, &[1]) - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn modified_huber_matches_its_pieces() {
+        // (margin, h(m), h'(m)): zero beyond the margin, quadratic inside,
+        // linear below -1 (value and slope continuous at -1: 4 and -4).
+        let table = [
+            (2.0, 0.0, 0.0),
+            (1.0, 0.0, 0.0),
+            (0.5, 0.25, -1.0),
+            (0.0, 1.0, -2.0),
+            (-1.0, 4.0, -4.0),
+            (-3.0, 12.0, -4.0),
+        ];
+        for (m, h, slope) in table {
+            assert!((modified_huber(m) - h).abs() < 1e-12, "h({m})");
+            // A gold label has y = 1: dL/dz = h'(m) at z = m.
+            let mut d = [0.0_f64];
+            Loss::Huber.gradient(&[m], &[0.0], &[0], &mut d);
+            assert!((d[0] - slope).abs() < 1e-12, "h'({m}) = {}", d[0]);
+            // Any other label has y = -1 and margin -z.
+            Loss::Huber.gradient(&[-m], &[0.0], &[1], &mut d);
+            assert!((d[0] + slope).abs() < 1e-12, "other label at z = {}", -m);
+        }
     }
 
     #[test]
@@ -320,7 +410,7 @@ mod tests {
                 let mut p = [0.0; 3];
                 loss.probabilities(&logits, &mut p);
                 let mut analytic = [0.0; 3];
-                loss.gradient(&p, &gold, &mut analytic);
+                loss.gradient(&logits, &p, &gold, &mut analytic);
                 for k in 0..3 {
                     let eval = |dz: f64| {
                         let mut z = logits;

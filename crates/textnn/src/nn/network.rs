@@ -223,6 +223,7 @@ impl NetworkConfig {
             Loss::Ova => "binary cross-entropy",
             Loss::Squared => "squared error",
             Loss::Hs => "cross-entropy, Huffman tree",
+            Loss::Huber => "modified Huber",
         };
         s.push_str(&format!(
             " → {} over {} labels ({loss}){}",
@@ -612,10 +613,12 @@ impl<F: Scalar> Network<F> {
         // δ of the output layer: dL/dz, owned by the loss.
         match &self.tree {
             Some(tree) => tree.gradient(&ws.outputs[n], gold, &mut ws.deltas[n]),
-            None => self
-                .config
-                .loss
-                .gradient(&ws.probabilities, gold, &mut ws.deltas[n]),
+            None => self.config.loss.gradient(
+                &ws.outputs[n],
+                &ws.probabilities,
+                gold,
+                &mut ws.deltas[n],
+            ),
         }
         for l in (0..n).rev() {
             let layer = &self.layers[l];

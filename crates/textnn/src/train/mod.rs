@@ -24,6 +24,7 @@
 //! assert_eq!(model.label_name(top.0), "greet");
 //! ```
 
+pub mod auto_epochs;
 mod barrier;
 mod checkpoint;
 mod columns;
@@ -37,7 +38,7 @@ pub use checkpoint::CheckpointPolicy;
 pub use diagnostics::LayerDiagnostics;
 pub(crate) use source::stratified_split;
 pub use source::Examples;
-use store::{Prepared, Storage};
+use store::{Order, Prepared, Storage};
 
 use crate::data::Example;
 use crate::features::FeatureConfig;
@@ -217,6 +218,11 @@ pub struct TrainConfig {
     /// thread. The model records the number actually used.
     #[serde(default = "one_thread")]
     pub threads: usize,
+    /// Set when `epochs` was chosen on a validation slice
+    /// ([`auto_epochs`]): how, and what the slice measured. Models of
+    /// earlier versions have none.
+    #[serde(default)]
+    pub epochs_chosen: Option<auto_epochs::EpochsChosen>,
 }
 
 fn one_thread() -> usize {
@@ -257,6 +263,7 @@ impl TrainConfig {
             valid_split: None,
             early_stopping: None,
             threads: 1,
+            epochs_chosen: None,
         }
     }
 
@@ -303,6 +310,7 @@ impl TrainConfig {
             valid_split: None,
             early_stopping: None,
             threads: 1,
+            epochs_chosen: None,
         }
     }
 
@@ -351,6 +359,7 @@ impl TrainConfig {
             valid_split: None,
             early_stopping: None,
             threads: 1,
+            epochs_chosen: None,
         }
     }
 
@@ -569,6 +578,14 @@ impl RunOptions<'_> {
     fn stop_requested(&self) -> bool {
         self.stop.is_some_and(|s| s.load(Ordering::Relaxed))
     }
+
+    /// Where the prepared data and the example order live.
+    fn storage(&self) -> Storage {
+        match self.cache_dir {
+            Some(folder) => Storage::Files(folder.to_path_buf()),
+            None => Storage::Memory,
+        }
+    }
 }
 
 /// Trains a classifier on `examples`, calling `observer` with progress.
@@ -634,10 +651,7 @@ pub fn train_from(
     }
     // Tokenize, count and extract features on the threads asked for; the
     // result does not depend on how many (see `prepare`).
-    let storage = match run.cache_dir {
-        Some(folder) => Storage::Files(folder.to_path_buf()),
-        None => Storage::Memory,
-    };
+    let storage = run.storage();
     let requested_threads = config.threads;
     let prepare::Preparation {
         pipeline,
@@ -841,7 +855,7 @@ fn run_epochs(
         )
     });
     let fingerprint = fingerprint(data, valid);
-    let mut order: Vec<usize> = (0..n).collect();
+    let mut order = Order::identity(n, &run.storage())?;
     let mut state = LoopState::start();
     state.learning_rate = config.learning_rate;
     // Early stopping: the best validation loss so far and its weights.
@@ -861,7 +875,8 @@ fn run_epochs(
             path: path.display().to_string(),
             message: "the random generator's state is not valid".into(),
         })?;
-        (state, order, best) = (restored.state, restored.order, restored.best);
+        order.copy_from_slice(&restored.order);
+        (state, best) = (restored.state, restored.best);
         observer(&TrainEvent::Resumed {
             epoch: state.epoch,
             done: state.position,

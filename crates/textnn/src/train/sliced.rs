@@ -625,7 +625,7 @@ impl<'a> Slice<'a> {
             }
         }
         if context.tree.is_none() {
-            loss.gradient(&self.probs, gold, &mut self.delta);
+            loss.gradient(&self.logits, &self.probs, gold, &mut self.delta);
         }
         // dL/d(input) = W[:, slice]ᵀ δ before W changes; then the output
         // weights and bias; then back through dropout and f'.

@@ -15,7 +15,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use bytemuck::Pod;
-use memmap2::Mmap;
+use memmap2::{Mmap, MmapMut};
 
 use crate::{Error, Result};
 
@@ -99,6 +99,72 @@ impl<T: Pod> Column<T> {
             Column::Memory(values) => values,
             // Checked in `ColumnWriter::finish`, so this cannot fail.
             Column::Mapped(map, _) => bytemuck::cast_slice(map),
+        }
+    }
+}
+
+/// The epochs' example order: a permutation of `0..n` that each epoch
+/// shuffles, in memory or (8 bytes an example) in a memory-mapped
+/// temporary file.
+pub(crate) struct Order(OrderData);
+
+enum OrderData {
+    Memory(Vec<usize>),
+    Mapped(MmapMut),
+}
+
+impl Order {
+    /// `0, 1, …, n − 1` in `storage`.
+    pub fn identity(n: usize, storage: &Storage) -> Result<Self> {
+        let folder = match storage {
+            Storage::Memory => return Ok(Order(OrderData::Memory((0..n).collect()))),
+            Storage::Files(folder) if n > 0 => folder,
+            Storage::Files(_) => return Ok(Order(OrderData::Memory(Vec::new()))),
+        };
+        let file = tempfile::tempfile_in(folder).map_err(|e| cache_error(folder, e))?;
+        let bytes = (n as u64).saturating_mul(std::mem::size_of::<usize>() as u64);
+        file.set_len(bytes).map_err(|e| cache_error(folder, e))?;
+        // SAFETY: as for `ColumnWriter::finish`: an unnamed temporary file
+        // that no other process can open by name and that this process
+        // only changes through this one map, which the `Order` owns.
+        let map = unsafe { MmapMut::map_mut(&file) }.map_err(|e| cache_error(folder, e))?;
+        let mut order = Order(OrderData::Mapped(map));
+        if bytemuck::try_cast_slice_mut::<u8, usize>(order.bytes_mut()).is_err() {
+            return Err(cache_error(
+                folder,
+                std::io::Error::other("the order file's map does not fit its values"),
+            ));
+        }
+        for (i, slot) in order.iter_mut().enumerate() {
+            *slot = i;
+        }
+        Ok(order)
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        match &mut self.0 {
+            OrderData::Memory(values) => bytemuck::cast_slice_mut(values),
+            OrderData::Mapped(map) => map,
+        }
+    }
+}
+
+impl std::ops::Deref for Order {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        match &self.0 {
+            OrderData::Memory(values) => values,
+            // Checked in `Order::identity`, so this cannot fail.
+            OrderData::Mapped(map) => bytemuck::cast_slice(map),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Order {
+    fn deref_mut(&mut self) -> &mut [usize] {
+        match &mut self.0 {
+            OrderData::Memory(values) => values,
+            OrderData::Mapped(map) => bytemuck::cast_slice_mut(map),
         }
     }
 }
@@ -281,6 +347,20 @@ mod tests {
             // Unnamed files: nothing is left in the folder.
             assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
         }
+    }
+
+    #[test]
+    fn an_order_is_the_identity_in_memory_and_in_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for storage in [Storage::Memory, Storage::Files(dir.path().to_path_buf())] {
+            for n in [0, 1, 1000] {
+                let mut order = Order::identity(n, &storage).unwrap();
+                assert!(order.iter().copied().eq(0..n), "{storage:?}, {n}");
+                order.reverse();
+                assert!(order.iter().copied().eq((0..n).rev()), "{storage:?}, {n}");
+            }
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
