@@ -229,6 +229,46 @@ fn saving_into_a_missing_folder_fails_cleanly() {
 }
 
 #[test]
+fn a_missing_cache_folder_is_named_and_a_given_one_is_left_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-cache-here");
+    let output = train_into(
+        dir.path(),
+        &data("train.txt"),
+        &["--cache-dir", missing.to_str().unwrap()],
+    );
+    failure(
+        &output,
+        1,
+        &["no-cache-here", "training cache (--cache-dir)"],
+    );
+    assert!(file_names(dir.path()).is_empty());
+
+    // A folder that exists holds the cache while training (unnamed files)
+    // and nothing afterwards; the model is the one the default cache gives.
+    let cache = tempfile::tempdir().unwrap();
+    success(&train_into(
+        dir.path(),
+        &data("train.txt"),
+        &[
+            "--cache-dir",
+            cache.path().to_str().unwrap(),
+            "--valid-split",
+            "0.2",
+        ],
+    ));
+    assert!(file_names(cache.path()).is_empty());
+    let with_cache = std::fs::read(dir.path().join("model.textnn")).unwrap();
+    success(&train_into(
+        dir.path(),
+        &data("train.txt"),
+        &["--valid-split", "0.2"],
+    ));
+    assert!(with_cache == std::fs::read(dir.path().join("model.textnn")).unwrap());
+    assert_eq!(file_names(dir.path()), ["model.textnn"]);
+}
+
+#[test]
 fn predict_input_errors_name_file_and_line() {
     let trained = train_fasttext();
     // Lines before the bad one are still answered.

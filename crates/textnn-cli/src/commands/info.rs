@@ -88,6 +88,17 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
             settings.optimizer.kind, settings.learning_rate, settings.schedule, settings.epochs,
             settings.batch, settings.reduction, settings.dropout, settings.optimizer.l2, settings.seed,
             settings.threads, if settings.threads == 1 { "" } else { "s" })?;
+        if let Some(chosen) = &settings.epochs_chosen {
+            writeln!(
+                out,
+                "epochs chosen   {} of {} on a {:.0}% validation slice (valid accuracy {:.4}, valid loss {:.6})",
+                settings.epochs,
+                chosen.max_epochs,
+                100.0 * chosen.fraction,
+                chosen.valid_accuracy,
+                chosen.valid_loss
+            )?;
+        }
         writeln!(out, "threshold       {}", settings.threshold)?;
     }
     output::finish(out)?;

@@ -117,7 +117,7 @@ pub struct ModelArgs {
     /// Learning-rate schedule: linear (decay to 0) or constant.
     #[arg(long)]
     pub schedule: Option<Schedule>,
-    /// Passes over the training data. The default preset without this option chooses them: up to 40 epochs on 90% of INPUT, the fewest within 1% of the lowest loss on the other 10%, then all of INPUT for that many.
+    /// Passes over the training data. The default preset without this option chooses them: 40 epochs on 90% of INPUT, measuring the other 10% after each; the epoch of the best validation accuracy (averaged over 5 epochs around it; ties to the lower loss) is how many epochs then train on all of INPUT.
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Examples per step: a number, or full (full-batch gradient descent).
@@ -430,18 +430,17 @@ fn train_choosing_epochs(
     quiet: bool,
     on_event: &mut dyn FnMut(&TrainEvent),
 ) -> textnn::Result<textnn::Classifier> {
-    if !quiet {
-        eprintln!(
-            "choosing the number of epochs: up to {} on {:.0}% of the examples, validation loss on the other {:.0}%",
+    let probe = Reporter::new(1);
+    let trained = train_auto(config, examples, auto, run, &mut |event| {
+        match event {
+        // Said once the data has been read, so that an error in it is the
+        // first line; the final run reports what it read.
+        AutoEvent::Probe(TrainEvent::Read { .. }) if !quiet => probe.line(format!(
+            "choosing the number of epochs: {} on {:.0}% of the examples, validation on the other {:.0}%",
             auto.max_epochs,
             100.0 * (1.0 - auto.fraction),
             100.0 * auto.fraction
-        );
-    }
-    let probe = Reporter::new(1);
-    let trained = train_auto(config, examples, auto, run, &mut |event| match event {
-        // The final run reports what it read.
-        AutoEvent::Probe(TrainEvent::Read { .. }) => {}
+        )),
         AutoEvent::Probe(event) if !quiet => probe.report(event),
         AutoEvent::Probe(_) => {}
         AutoEvent::Chosen(choice) => {
@@ -468,6 +467,7 @@ fn train_choosing_epochs(
             }
         }
         AutoEvent::Final(event) => on_event(event),
+    }
     });
     probe.finish();
     trained.map(|(model, _)| model)

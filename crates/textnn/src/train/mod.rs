@@ -220,8 +220,9 @@ pub struct TrainConfig {
     pub threads: usize,
     /// Set when `epochs` was chosen on a validation slice
     /// ([`auto_epochs`]): how, and what the slice measured. Models of
-    /// earlier versions have none.
-    #[serde(default)]
+    /// earlier versions have none; models without one store none (the
+    /// same bytes as before the field existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epochs_chosen: Option<auto_epochs::EpochsChosen>,
 }
 
