@@ -228,9 +228,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.report {
         crate::report::prepare_dir(dir)?;
     }
-    // The training file is read a block at a time, twice (three times
-    // with --valid-split); skipped lines are reported after training,
-    // where the summary is seen.
+    // The training file is read a block at a time (once; again for
+    // character n-grams or --valid-split); skipped lines are reported
+    // after training, where the summary is seen.
     let read_options = args.read.options(true);
     let examples = textnn::train::Examples::file(&args.input, &read_options);
     let model_folder = match args.output.parent() {

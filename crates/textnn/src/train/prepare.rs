@@ -6,11 +6,14 @@
 //! pass A, each block: the Splitter sets validation examples aside;
 //!   contiguous chunks (one per thread): tokenize ─▶ own Counter
 //!   (provisional ids in first-seen order) + token numbers; counters merged
-//!   in chunk order, token numbers renumbered to the merged ids ─▶ token cache
+//!   in chunk order, token numbers renumbered to the merged ids ─▶ token
+//!   cache (with each example's labels as provisional ids)
 //! vocabulary (min-count), labels, word n-gram setting, trainer threads
-//! pass B, each block (read again): chunk k: token numbers from the cache ─▶
-//!   feature ids (character n-grams tokenize again), gold labels ─▶ store;
-//!   validation examples ─▶ their own store
+//! pass B, from the cache alone: token numbers ─▶ feature ids, labels ─▶
+//!   gold ids ─▶ store; or, with character n-grams (they need the text) or
+//!   a split (its held-out examples), each block read again: chunk k:
+//!   token numbers from the cache ─▶ feature ids (character n-grams
+//!   tokenize again), gold labels ─▶ store; validation examples ─▶ theirs
 //! ```
 //!
 //! Merging the chunk counters in order, each taking its names in the order
@@ -86,9 +89,20 @@ pub(super) fn prepare(
                 bad.line
             )));
         }
-        for label in train.iter().flat_map(|e| &e.labels) {
-            label_counter.add(label);
+        // Each example's labels as provisional ids (repeats dropped).
+        let mut gold_numbers: Vec<usize> = Vec::new();
+        let mut gold_ends = Vec::with_capacity(train.len());
+        for example in &train {
+            let start = gold_numbers.len();
+            for label in &example.labels {
+                let id = label_counter.add(label).0 as usize;
+                if !gold_numbers[start..].contains(&id) {
+                    gold_numbers.push(id);
+                }
+            }
+            gold_ends.push(gold_numbers.len());
         }
+        let mut example = 0usize;
         training += train.len();
         let counted = in_parallel(split(&train, threads), |chunk| {
             count_chunk(&pipeline, chunk)
@@ -112,7 +126,12 @@ pub(super) fn prepare(
                         .iter()
                         .map(|&n| to_merged[n as usize]),
                 );
-                cache.push(&merged_numbers, &[])?;
+                let gold_start = example.checked_sub(1).map_or(0, |k| gold_ends[k]);
+                cache.push(
+                    &merged_numbers,
+                    &gold_numbers[gold_start..gold_ends[example]],
+                )?;
+                example += 1;
             }
         }
         Ok(())
@@ -133,7 +152,7 @@ pub(super) fn prepare(
         Err(_) => 1,
     };
     let (vocab, word_ids) = counter.finish_with_ids(config.min_count);
-    let labels = label_counter.finish(1);
+    let (labels, label_ids) = label_counter.finish_with_ids(1);
     let featurizer = Featurizer::new(config.features.clone(), vocab.len());
     let context = Context {
         pipeline: &pipeline,
@@ -147,27 +166,51 @@ pub(super) fn prepare(
     // Pass B: feature ids and gold labels.
     let mut data = Writer::new(storage)?;
     let mut valid_data = Writer::new(storage)?;
-    let mut split_b = splitter.clone();
-    let mut next = 0usize;
-    examples.for_each_block(&mut |block| {
-        let (train, held_out) = training_part(block, &mut split_b);
-        let mut jobs = Vec::new();
-        for chunk in split(&train, threads) {
-            jobs.push((next, chunk));
-            next += chunk.len();
+    // Character n-grams need the text and a split needs the held-out
+    // examples: then the examples are read again; otherwise everything
+    // is in the cache.
+    let reread = splitter.is_some() || config.features.char_ngrams.is_some();
+    if !reread {
+        let mut first = 0;
+        while first < cache.len() {
+            let end = (first + CACHED_EXAMPLES_AT_ONCE).min(cache.len());
+            let mut jobs = Vec::with_capacity(threads);
+            let step = (end - first).div_ceil(threads);
+            let mut from = first;
+            while from < end {
+                jobs.push(from..(from + step).min(end));
+                from += step;
+            }
+            for part in in_parallel(jobs, |range| {
+                context.featurize_cached(&cache, range, &label_ids)
+            }) {
+                data.append(&part)?;
+            }
+            first = end;
         }
-        for part in in_parallel(jobs, |(first, chunk)| {
-            context.featurize_chunk(chunk, &cache, first)
-        }) {
-            data.append(&part)?;
-        }
-        for part in in_parallel(split(&held_out, threads), |chunk| {
-            context.featurize_valid(chunk)
-        }) {
-            valid_data.append(&part)?;
-        }
-        Ok(())
-    })?;
+    } else {
+        let mut split_b = splitter.clone();
+        let mut next = 0usize;
+        examples.for_each_block(&mut |block| {
+            let (train, held_out) = training_part(block, &mut split_b);
+            let mut jobs = Vec::new();
+            for chunk in split(&train, threads) {
+                jobs.push((next, chunk));
+                next += chunk.len();
+            }
+            for part in in_parallel(jobs, |(first, chunk)| {
+                context.featurize_chunk(chunk, &cache, first)
+            }) {
+                data.append(&part)?;
+            }
+            for part in in_parallel(split(&held_out, threads), |chunk| {
+                context.featurize_valid(chunk)
+            }) {
+                valid_data.append(&part)?;
+            }
+            Ok(())
+        })?;
+    }
     if let Some(valid) = valid {
         let valid: Vec<&Example> = valid.iter().collect();
         for part in in_parallel(split(&valid, threads), |chunk| {
@@ -188,6 +231,10 @@ pub(super) fn prepare(
         read: (read, report),
     })
 }
+
+/// How many cached examples pass B featurizes between two appends to the
+/// store (split over the threads).
+const CACHED_EXAMPLES_AT_ONCE: usize = 1 << 16;
 
 /// A block's (training, validation) examples, in order; all training
 /// without a splitter.
@@ -270,6 +317,36 @@ impl Context<'_> {
                 );
             }
             known_labels(self.labels, &example.labels, &mut gold);
+            data.push(&features, &gold);
+        }
+        data
+    }
+
+    /// Feature ids and gold labels of the cached examples in `range`, from
+    /// their token numbers and provisional label ids (`label_ids`: each
+    /// one's final id).
+    fn featurize_cached(
+        &self,
+        cache: &Prepared,
+        range: std::ops::Range<usize>,
+        label_ids: &[Option<u32>],
+    ) -> Prepared {
+        let mut data = Prepared::new();
+        let (mut features, mut gold) = (Vec::new(), Vec::new());
+        for i in range {
+            self.featurizer.extract_numbered(
+                cache.features(i),
+                self.word_ids,
+                self.word_hashes,
+                &mut features,
+            );
+            gold.clear();
+            gold.extend(
+                cache
+                    .gold(i)
+                    .iter()
+                    .filter_map(|&label| label_ids[label].map(|id| id as usize)),
+            );
             data.push(&features, &gold);
         }
         data
@@ -507,6 +584,40 @@ mod tests {
         let squares = in_parallel((0..7u64).collect(), |x| x * x);
         assert_eq!(squares, [0, 1, 4, 9, 16, 25, 36]);
         assert!(in_parallel(Vec::<u8>::new(), |x| x).is_empty());
+    }
+
+    #[test]
+    fn features_and_gold_labels_are_those_of_each_example() {
+        // Labels repeated within an example and across examples, several
+        // per example: the cache's provisional ids must give the gold ids
+        // `known_labels` gives, and its token numbers the featurizer's ids.
+        let mut all = examples();
+        all[0].labels = vec!["pets".into(), "any".into(), "pets".into()];
+        all[3].labels = vec!["any".into()];
+        for (word_ngrams, char_ngrams, min_count) in
+            [(2, None, 1), (1, None, 2), (2, Some((2, 3)), 1)]
+        {
+            let config = TrainConfig {
+                features: FeatureConfig {
+                    word_ngrams,
+                    char_ngrams,
+                    buckets: 1_000,
+                    binary: false,
+                },
+                min_count,
+                threads: 2,
+                ..TrainConfig::fasttext()
+            };
+            let p = prepare(&config, &Examples::Memory(&all), None, &Storage::Memory).unwrap();
+            let (mut tokens, mut features, mut gold) = (Vec::new(), Vec::new(), Vec::new());
+            for (i, example) in all.iter().enumerate() {
+                p.pipeline.tokenize_into(&example.text, &mut tokens);
+                p.featurizer.extract(&p.vocab, &tokens, &mut features);
+                known_labels(&p.labels, &example.labels, &mut gold);
+                assert_eq!(p.data.features(i), features, "example {i}");
+                assert_eq!(p.data.gold(i), gold, "example {i}");
+            }
+        }
     }
 
     #[test]

@@ -16,8 +16,8 @@ pub enum Examples<'a> {
     /// Examples already in memory.
     Memory(&'a [Example]),
     /// A data file, read a block of about `block_bytes` at a time (see
-    /// [`read_blocks`]) in each pass over it; it is read two or three
-    /// times and never held whole.
+    /// [`read_blocks`]) in each pass over it (one pass; three with a
+    /// validation split; two with character n-grams); never held whole.
     File {
         /// The file.
         path: &'a Path,
