@@ -233,10 +233,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     // after training, where the summary is seen.
     let read_options = args.read.options(true);
     let examples = textnn::train::Examples::file(&args.input, &read_options);
-    let model_folder = match args.output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let model_folder = folder_of(&args.output).to_path_buf();
     // Found out now, not after training.
     if !model_folder.is_dir() {
         anyhow::bail!(
@@ -278,10 +275,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     };
     if let Some(policy) = &checkpoint {
         // Found out now, not at the first checkpoint hours into the run.
-        let folder = match policy.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => std::path::Path::new("."),
-        };
+        let folder = folder_of(&policy.path);
         if !folder.is_dir() {
             anyhow::bail!(
                 "{}: the checkpoint's folder does not exist",
@@ -471,6 +465,14 @@ fn train_choosing_epochs(
     });
     probe.finish();
     trained.map(|(model, _)| model)
+}
+
+/// The folder a file is (to be) written in: its parent, or `.`.
+fn folder_of(path: &std::path::Path) -> &std::path::Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    }
 }
 
 /// `MODEL.checkpoint` beside the model.

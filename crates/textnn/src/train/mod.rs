@@ -644,10 +644,11 @@ pub fn train_from(
             "early stopping needs validation data: give --valid FILE or --valid-split F".into(),
         )
     };
-    if config.early_stopping.is_some()
-        && run.valid.is_none_or(<[Example]>::is_empty)
-        && (run.valid.is_some() || config.valid_split.is_none())
-    {
+    let validation_given = match run.valid {
+        Some(valid) => !valid.is_empty(),
+        None => config.valid_split.is_some(),
+    };
+    if config.early_stopping.is_some() && !validation_given {
         return Err(no_validation());
     }
     // Tokenize, count and extract features on the threads asked for; the

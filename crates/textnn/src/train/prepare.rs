@@ -90,19 +90,19 @@ pub(super) fn prepare(
             )));
         }
         // Each example's labels as provisional ids (repeats dropped).
-        let mut gold_numbers: Vec<usize> = Vec::new();
-        let mut gold_ends = Vec::with_capacity(train.len());
+        let mut block_gold = Prepared::new();
+        let mut gold = Vec::new();
         for example in &train {
-            let start = gold_numbers.len();
+            gold.clear();
             for label in &example.labels {
                 let id = label_counter.add(label).0 as usize;
-                if !gold_numbers[start..].contains(&id) {
-                    gold_numbers.push(id);
+                if !gold.contains(&id) {
+                    gold.push(id);
                 }
             }
-            gold_ends.push(gold_numbers.len());
+            block_gold.push(&[], &gold);
         }
-        let mut example = 0usize;
+        let mut example = 0;
         training += train.len();
         let counted = in_parallel(split(&train, threads), |chunk| {
             count_chunk(&pipeline, chunk)
@@ -126,11 +126,7 @@ pub(super) fn prepare(
                         .iter()
                         .map(|&n| to_merged[n as usize]),
                 );
-                let gold_start = example.checked_sub(1).map_or(0, |k| gold_ends[k]);
-                cache.push(
-                    &merged_numbers,
-                    &gold_numbers[gold_start..gold_ends[example]],
-                )?;
+                cache.push(&merged_numbers, block_gold.gold(example))?;
                 example += 1;
             }
         }
@@ -171,22 +167,18 @@ pub(super) fn prepare(
     // is in the cache.
     let reread = splitter.is_some() || config.features.char_ngrams.is_some();
     if !reread {
-        let mut first = 0;
-        while first < cache.len() {
+        for first in (0..cache.len()).step_by(CACHED_EXAMPLES_AT_ONCE) {
             let end = (first + CACHED_EXAMPLES_AT_ONCE).min(cache.len());
-            let mut jobs = Vec::with_capacity(threads);
-            let step = (end - first).div_ceil(threads);
-            let mut from = first;
-            while from < end {
-                jobs.push(from..(from + step).min(end));
-                from += step;
-            }
+            let step = chunk_len(end - first, threads);
+            let jobs = (first..end)
+                .step_by(step)
+                .map(|from| from..(from + step).min(end))
+                .collect();
             for part in in_parallel(jobs, |range| {
                 context.featurize_cached(&cache, range, &label_ids)
             }) {
                 data.append(&part)?;
             }
-            first = end;
         }
     } else {
         let mut split_b = splitter.clone();
@@ -373,11 +365,16 @@ impl Context<'_> {
 /// `items` cut into at most `parts` contiguous chunks of nearly equal
 /// length, in order; always at least one chunk (empty for no items).
 fn split<T>(items: &[T], parts: usize) -> Vec<&[T]> {
-    let chunk_len = items.len().div_ceil(parts.max(1)).max(1);
     if items.is_empty() {
         return vec![items];
     }
-    items.chunks(chunk_len).collect()
+    items.chunks(chunk_len(items.len(), parts)).collect()
+}
+
+/// The length of each of at most `parts` nearly equal contiguous chunks
+/// of `n` items (at least 1).
+fn chunk_len(n: usize, parts: usize) -> usize {
+    n.div_ceil(parts.max(1)).max(1)
 }
 
 /// `work` applied to every input, one scoped thread per input after the
@@ -434,6 +431,24 @@ mod tests {
             .collect()
     }
 
+    /// The `fasttext` preset with these features (1,000 buckets, counts).
+    fn with_features(
+        word_ngrams: usize,
+        char_ngrams: Option<(usize, usize)>,
+        min_count: u64,
+    ) -> TrainConfig {
+        TrainConfig {
+            features: FeatureConfig {
+                word_ngrams,
+                char_ngrams,
+                buckets: 1_000,
+                binary: false,
+            },
+            min_count,
+            ..TrainConfig::fasttext()
+        }
+    }
+
     /// Everything `prepare` decides, except the threads training will use.
     fn outcome(p: &Preparation) -> impl PartialEq + std::fmt::Debug {
         let all = |d: &Prepared| {
@@ -467,15 +482,8 @@ mod tests {
         ];
         for (word_ngrams, char_ngrams, min_count, bigrams_from_tokens) in settings {
             let config = TrainConfig {
-                features: FeatureConfig {
-                    word_ngrams,
-                    char_ngrams,
-                    buckets: 1_000,
-                    binary: false,
-                },
-                min_count,
                 bigrams_from_tokens,
-                ..TrainConfig::fasttext()
+                ..with_features(word_ngrams, char_ngrams, min_count)
             };
             let one = prepare(&config, &train, valid, &Storage::Memory).unwrap();
             assert_eq!(one.data.len(), all.len());
@@ -598,15 +606,8 @@ mod tests {
             [(2, None, 1), (1, None, 2), (2, Some((2, 3)), 1)]
         {
             let config = TrainConfig {
-                features: FeatureConfig {
-                    word_ngrams,
-                    char_ngrams,
-                    buckets: 1_000,
-                    binary: false,
-                },
-                min_count,
                 threads: 2,
-                ..TrainConfig::fasttext()
+                ..with_features(word_ngrams, char_ngrams, min_count)
             };
             let p = prepare(&config, &Examples::Memory(&all), None, &Storage::Memory).unwrap();
             let (mut tokens, mut features, mut gold) = (Vec::new(), Vec::new(), Vec::new());
@@ -645,14 +646,8 @@ mod tests {
         {
             let config = TrainConfig {
                 valid_split,
-                features: FeatureConfig {
-                    word_ngrams: 2,
-                    char_ngrams,
-                    buckets: 1_000,
-                    binary: false,
-                },
                 threads: 2,
-                ..TrainConfig::fasttext()
+                ..with_features(2, char_ngrams, 1)
             };
             let memory = prepare(
                 &config,

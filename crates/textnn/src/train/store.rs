@@ -127,25 +127,17 @@ impl Order {
         // SAFETY: as for `ColumnWriter::finish`: an unnamed temporary file
         // that no other process can open by name and that this process
         // only changes through this one map, which the `Order` owns.
-        let map = unsafe { MmapMut::map_mut(&file) }.map_err(|e| cache_error(folder, e))?;
-        let mut order = Order(OrderData::Mapped(map));
-        if bytemuck::try_cast_slice_mut::<u8, usize>(order.bytes_mut()).is_err() {
+        let mut map = unsafe { MmapMut::map_mut(&file) }.map_err(|e| cache_error(folder, e))?;
+        let Ok(values) = bytemuck::try_cast_slice_mut::<u8, usize>(&mut map) else {
             return Err(cache_error(
                 folder,
                 std::io::Error::other("the order file's map does not fit its values"),
             ));
-        }
-        for (i, slot) in order.iter_mut().enumerate() {
+        };
+        for (i, slot) in values.iter_mut().enumerate() {
             *slot = i;
         }
-        Ok(order)
-    }
-
-    fn bytes_mut(&mut self) -> &mut [u8] {
-        match &mut self.0 {
-            OrderData::Memory(values) => bytemuck::cast_slice_mut(values),
-            OrderData::Mapped(map) => map,
-        }
+        Ok(Order(OrderData::Mapped(map)))
     }
 }
 
