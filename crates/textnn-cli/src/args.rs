@@ -86,7 +86,7 @@ pub fn preset_table() -> String {
         TrainConfig::blog(),
     ];
     type Getter = fn(&TrainConfig) -> String;
-    let rows: [(&str, Getter); 23] = [
+    let rows: [(&str, Getter); 24] = [
         ("--tokenizer", |c| c.text.tokenizer.to_string()),
         ("--lowercase", |c| c.text.lowercase.to_string()),
         ("--stem", |c| {
@@ -107,6 +107,7 @@ pub fn preset_table() -> String {
         ("--dim", |c| c.network.dim.to_string()),
         ("--combine", |c| c.network.combine.to_string()),
         ("--idf", |c| c.network.idf.to_string()),
+        ("--sublinear-tf", |c| c.network.sublinear_tf.to_string()),
         ("--embedding-activation", |c| {
             c.network.embedding_activation.to_string()
         }),
@@ -141,7 +142,10 @@ Word n-grams \"auto\": 2 (words and bigrams) when the training texts hold at
 least 1,500,000 tokens, else 1 (words only).
 Epochs of the default preset: unless --epochs or --early-stopping is given,
 chosen on a 10% validation slice of INPUT (up to 40; see --epochs); the 25
-above only when no example can be held out.\n\
+above only when no example can be held out.
+Multi-label data (some text has several labels) under the default preset
+trains with --loss huber --lr 0.02 --schedule linear --dim 300, unless
+one of these four options is given.\n\
          The blog preset also prints the mean absolute error every 10000 epochs and stops when it rises.",
     );
     out

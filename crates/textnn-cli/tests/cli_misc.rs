@@ -161,7 +161,7 @@ fn train_help_shows_the_preset_table() {
 }
 
 /// Every option of `train`, as `--name`.
-const TRAIN_OPTIONS: [&str; 46] = [
+const TRAIN_OPTIONS: [&str; 47] = [
     "--output",
     "--preset",
     "--log",
@@ -187,6 +187,7 @@ const TRAIN_OPTIONS: [&str; 46] = [
     "--char-ngrams",
     "--buckets",
     "--binary",
+    "--sublinear-tf",
     "--dim",
     "--combine",
     "--idf",

@@ -44,6 +44,7 @@
 
 use crate::features::Featurizer;
 use crate::model::Classifier;
+use crate::nn::network::term_frequency;
 use crate::nn::{Activation, Combine, Gradients, Loss, Network, Workspace};
 use crate::{Error, Result};
 use serde::Serialize;
@@ -705,7 +706,8 @@ fn output_factors(
 }
 
 /// The weight `x_i` of each feature occurrence in `h = Σ_i x_i E[id_i]`:
-/// the feature weight (idf, or 1) times the combine's normalisation, as
+/// the feature weight (idf, or 1) times the term-frequency factor times
+/// the combine's normalisation, as
 /// [`NetworkConfig`](crate::nn::NetworkConfig) documents it. [`trace`]'s
 /// test checks that `f₀(h)` built from these equals the forward pass's `a₀`.
 fn bag_weights(network: &Network, ids: &[u32]) -> Vec<f64> {
@@ -717,16 +719,23 @@ fn bag_weights(network: &Network, ids: &[u32]) -> Vec<f64> {
             1.0
         }
     };
-    let weights: Vec<f64> = ids.iter().map(|&id| feature_weight(id)).collect();
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    let count = |id: &u32| sorted.iter().filter(|&x| x == id).count();
+    let weights: Vec<f64> = ids
+        .iter()
+        .map(|id| {
+            let c = count(id);
+            feature_weight(*id) * term_frequency(config, c) / c as f64
+        })
+        .collect();
     let norm = match config.combine {
         Combine::Sum => 1.0,
         Combine::Mean => ids.len().max(1) as f64,
         Combine::L2 => {
-            let mut sorted = ids.to_vec();
-            sorted.sort_unstable();
             let mut total = 0.0;
             for run in sorted.chunk_by(|a, b| a == b) {
-                let v = run.len() as f64 * feature_weight(run[0]);
+                let v = term_frequency(config, run.len()) * feature_weight(run[0]);
                 total += v * v;
             }
             if total > 0.0 {

@@ -35,8 +35,10 @@ use std::path::Path;
 /// First bytes of every textnn model file.
 pub const MAGIC: [u8; 8] = *b"TEXTNNMF";
 /// The format version this textnn writes. Version 2 added the sparse
-/// embedding (`EMRI` + `EMRV` in place of `EMBD`); version 1 files still load.
-pub const FORMAT_VERSION: u32 = 2;
+/// embedding (`EMRI` + `EMRV` in place of `EMBD`); version 3 the network
+/// setting `sublinear_tf`, which a version-2 reader would silently ignore
+/// (and so weigh repeated words wrongly). Versions 1 and 2 still load.
+pub const FORMAT_VERSION: u32 = 3;
 /// Oldest format version this textnn reads.
 pub const OLDEST_READABLE_VERSION: u32 = 1;
 /// fastText's `.bin` magic number (0x2F4F16BA, little-endian).

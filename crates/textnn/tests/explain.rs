@@ -237,11 +237,14 @@ fn softmax_delta_is_p_minus_y_and_the_jacobian_product_agrees() {
 #[test]
 fn trace_rebuilds_the_bag_of_an_idf_l2_network() {
     // The bag h is rebuilt from the embedding for display; f₀(h) must equal
-    // the forward pass's a₀ for every combine, with and without idf.
-    for (combine, idf, act) in [
-        (Combine::L2, true, Activation::Identity),
-        (Combine::Mean, false, Activation::Tanh),
-        (Combine::Sum, true, Activation::Sigmoid),
+    // the forward pass's a₀ for every combine, with and without idf and
+    // sublinear term frequency (the text repeats "the" and "lights").
+    for (combine, idf, sublinear_tf, act) in [
+        (Combine::L2, true, true, Activation::Identity),
+        (Combine::L2, false, false, Activation::Identity),
+        (Combine::Mean, false, false, Activation::Tanh),
+        (Combine::Sum, true, false, Activation::Sigmoid),
+        (Combine::Sum, false, true, Activation::Tanh),
     ] {
         let mut config = TrainConfig {
             epochs: 5,
@@ -249,13 +252,14 @@ fn trace_rebuilds_the_bag_of_an_idf_l2_network() {
         };
         config.network.combine = combine;
         config.network.idf = idf;
+        config.network.sublinear_tf = sublinear_tf;
         config.network.embedding_activation = act;
         config.network.dim = 5;
         let model = textnn::train(&config, &examples(&LIGHTS), &mut |_| {}).unwrap();
         let t = trace(&model, "the lights the lights in the hall", &["on"], 0.1).unwrap();
         let rebuilt: Vec<f64> = t.bag.iter().map(|&h| act.apply(h)).collect();
         assert_all_close(
-            &format!("{combine} idf {idf}"),
+            &format!("{combine} idf {idf} sublinear tf {sublinear_tf}"),
             &rebuilt,
             &t.embedding_output,
         );

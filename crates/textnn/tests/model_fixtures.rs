@@ -138,6 +138,9 @@ fn write_the_fixture_of_the_current_format_version() {
     config.network.dim = 8;
     config.features.buckets = 32;
     config.epochs = 60;
+    // Settings the format gained since version 1, so they are stored.
+    config.features.binary = false;
+    config.network.sublinear_tf = true;
     let model = textnn::train(&config, &common::examples(), &mut |_| {}).unwrap();
     model.save(&model_path).unwrap();
     // Predictions of the model as loaded, which is what the test compares.

@@ -72,10 +72,17 @@ fn every_bit_flip_in_the_container_structure_is_refused_even_with_a_valid_checks
     for offset in section_offsets(&bytes) {
         positions.extend(offset..offset + 12);
     }
+    let readable = textnn::format::OLDEST_READABLE_VERSION..=textnn::format::FORMAT_VERSION;
     for byte in positions {
         for bit in 0..8 {
             let mut b = bytes.clone();
             b[byte] ^= 1 << bit;
+            let version = u32::from_le_bytes(b[8..12].try_into().unwrap());
+            if (8..12).contains(&byte) && readable.contains(&version) {
+                // Another version this textnn reads (3 → 2): the same
+                // sections make a valid file of that version.
+                continue;
+            }
             fix_checksum(&mut b);
             let case = format!("byte {byte} bit {bit}");
             assert!(!loads(&b, &case), "{case} loaded");

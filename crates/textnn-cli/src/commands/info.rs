@@ -69,7 +69,7 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
         )?;
         writeln!(
             out,
-            "features        word n-grams {}, char n-grams {}, binary {}, min count {}",
+            "features        word n-grams {}, char n-grams {}, binary {}, sublinear tf {}, min count {}",
             match settings.bigrams_from_tokens {
                 Some(t) => format!(
                     "{} (auto: 2 from {t} training tokens)",
@@ -82,6 +82,7 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
                 .char_ngrams
                 .map_or("none".into(), |(a, b)| format!("{a}-{b}")),
             settings.features.binary,
+            settings.network.sublinear_tf,
             settings.min_count
         )?;
         writeln!(out, "training        {} lr {} ({} schedule), {} epochs, batch {} ({} of gradients), dropout {}, l2 {}, seed {}, {} thread{}",

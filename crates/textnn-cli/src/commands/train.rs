@@ -84,6 +84,9 @@ pub struct ModelArgs {
     /// Count each feature once per text (true or false).
     #[arg(long, value_name = "BOOL")]
     pub binary: Option<bool>,
+    /// Weight a feature seen c times in a text by 1 + ln c instead of c (true or false; with --binary false).
+    #[arg(long, value_name = "BOOL")]
+    pub sublinear_tf: Option<bool>,
     /// Embedding dimension.
     #[arg(long)]
     pub dim: Option<usize>,
@@ -114,7 +117,7 @@ pub struct ModelArgs {
     /// Initial learning rate.
     #[arg(long)]
     pub lr: Option<f32>,
-    /// Learning-rate schedule: linear (decay to 0) or constant.
+    /// Learning-rate schedule: linear (decay to 0), constant, or inverse (lr / (1 + epochs done): 1/t decay).
     #[arg(long)]
     pub schedule: Option<Schedule>,
     /// Passes over the training data. The default preset without this option chooses them: 40 epochs on 90% of INPUT, measuring the other 10% after each; the epoch of the best validation accuracy (averaged over 5 epochs around it; ties to the lower loss) is how many epochs then train on all of INPUT.
@@ -162,6 +165,11 @@ impl ModelArgs {
                 }
             };
         }
+        // Settings for multi-label data step aside for the user's own.
+        if self.loss.is_some() || self.lr.is_some() || self.schedule.is_some() || self.dim.is_some()
+        {
+            c.multi_label = None;
+        }
         set!(c.text.tokenizer, self.tokenizer);
         set!(c.text.lowercase, self.lowercase);
         if let Some(OrNone(stem)) = self.stem {
@@ -186,6 +194,7 @@ impl ModelArgs {
         set!(c.network.dim, self.dim);
         set!(c.network.combine, self.combine);
         set!(c.network.idf, self.idf);
+        set!(c.network.sublinear_tf, self.sublinear_tf);
         set!(c.network.embedding_activation, self.embedding_activation);
         if let Some(Widths(hidden)) = &self.hidden {
             c.network.hidden = hidden.clone();

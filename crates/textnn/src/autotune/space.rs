@@ -136,6 +136,8 @@ impl Sampler {
         // The search sets word n-grams itself (the trial recorded the value
         // the data decided).
         c.bigrams_from_tokens = None;
+        // It sets the loss, learning rate and dim itself too.
+        c.multi_label = None;
         c.learning_rate = scale(
             c.learning_rate as f64,
             space.learning_rate,

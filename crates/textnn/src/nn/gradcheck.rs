@@ -41,7 +41,9 @@ pub struct CheckCase {
     pub hidden_layers: usize,
     /// How the embedding bag combines rows.
     pub combine: Combine,
-    /// Whether rows carry (random, positive) frozen feature weights.
+    /// Whether rows carry (random, positive) frozen feature weights and
+    /// the repeated feature weighs `1 + ln c` (sublinear term frequency),
+    /// as the default preset's TF-IDF bag.
     pub idf: bool,
 }
 
@@ -132,6 +134,7 @@ pub fn check(case: &CheckCase, seed: u64) -> CheckReport {
         dim: 6,
         combine: case.combine,
         idf: case.idf,
+        sublinear_tf: case.idf,
         embedding_activation: case.activation,
         hidden: vec![4; case.hidden_layers],
         hidden_activation: case.activation,

@@ -99,6 +99,12 @@ pub struct NetworkConfig {
     /// `ln((1 + N) / (1 + df)) + 1` in the training data (frozen, not learnt).
     #[serde(default)]
     pub idf: bool,
+    /// Weight a feature seen `c` times in a text by `1 + ln c` instead of
+    /// `c` (scikit-learn's `sublinear_tf`): a word said five times counts
+    /// 2.6 times, not 5. Only repeats are affected, so it changes nothing
+    /// with binary features.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sublinear_tf: bool,
     /// Activation applied to the embedding bag's output.
     pub embedding_activation: Activation,
     /// Widths of the dense hidden layers, first to last.
@@ -133,6 +139,7 @@ impl Default for NetworkConfig {
             dim: 100,
             combine: Combine::Mean,
             idf: false,
+            sublinear_tf: false,
             embedding_activation: Activation::Identity,
             hidden: Vec::new(),
             hidden_activation: Activation::Relu,
@@ -208,7 +215,8 @@ impl NetworkConfig {
     /// `mean of 100-dim rows (12 000 inputs) → identity → softmax over 42 labels (cross-entropy)`.
     pub fn describe(&self) -> String {
         let mut s = format!(
-            "{}{} of {}-dim rows ({} inputs) → {}",
+            "{}{}{} of {}-dim rows ({} inputs) → {}",
+            if self.sublinear_tf { "log-tf " } else { "" },
             if self.idf { "idf-weighted " } else { "" },
             self.combine,
             self.dim,
@@ -658,7 +666,9 @@ impl<F: Scalar> Network<F> {
 
 /// Computes the weight `x_i` of each feature occurrence in the bag
 /// `h = Σ_i x_i E[id_i]` into `weights`: the feature weight (idf, or 1)
-/// times the combine's normalisation. `sorted` is scratch space.
+/// times the term-frequency factor (with `sublinear_tf`, `(1 + ln c) / c`
+/// for a feature seen `c` times, so its `c` occurrences add up to
+/// `1 + ln c`) times the combine's normalisation. `sorted` is scratch space.
 pub(crate) fn bag_weights<F: Scalar>(
     config: &NetworkConfig,
     feature_weights: &[F],
@@ -672,28 +682,35 @@ pub(crate) fn bag_weights<F: Scalar>(
     } else {
         weights.resize(ids.len(), F::one());
     }
+    let counts_needed = config.sublinear_tf || config.combine == Combine::L2;
+    if counts_needed {
+        sorted.clear();
+        sorted.extend_from_slice(ids);
+        sorted.sort_unstable();
+    }
+    if config.sublinear_tf {
+        for (w, id) in weights.iter_mut().zip(ids) {
+            let count = sorted.partition_point(|x| x <= id) - sorted.partition_point(|x| x < id);
+            if count > 1 {
+                *w = *w * F::c(term_frequency(config, count) / count as f64);
+            }
+        }
+    }
     let norm = match config.combine {
         Combine::Sum => return,
         Combine::Mean => F::c(ids.len().max(1) as f64),
         Combine::L2 => {
-            // ‖x‖² = Σ_j (c_j w_j)² over distinct features j seen c_j
-            // times: sort a copy of the ids to count repeats.
-            sorted.clear();
-            sorted.extend_from_slice(ids);
-            sorted.sort_unstable();
+            // ‖x‖² = Σ_j (tf(c_j) w_j)² over distinct features j seen c_j
+            // times, counted on the sorted copy of the ids.
             let mut total = F::zero();
-            let mut run = 0;
-            while run < sorted.len() {
-                let id = sorted[run];
-                let count = sorted[run..].iter().take_while(|&&x| x == id).count();
+            for run in sorted.chunk_by(|a, b| a == b) {
                 let w = if config.idf {
-                    feature_weights[id as usize]
+                    feature_weights[run[0] as usize]
                 } else {
                     F::one()
                 };
-                let v = F::c(count as f64) * w;
+                let v = F::c(term_frequency(config, run.len())) * w;
                 total = total + v * v;
-                run += count;
             }
             if !total.is_finite() {
                 // Feature weights near F's largest value square past it:
@@ -715,7 +732,17 @@ pub(crate) fn bag_weights<F: Scalar>(
     }
 }
 
-/// `Σ_j (c_j w_j)²` over the distinct ids of `sorted` (each seen `c_j`
+/// What a feature seen `count` times in a text weighs before idf and
+/// normalisation: `count`, or `1 + ln count` with `sublinear_tf`.
+pub(crate) fn term_frequency(config: &NetworkConfig, count: usize) -> f64 {
+    if config.sublinear_tf && count > 0 {
+        1.0 + (count as f64).ln()
+    } else {
+        count as f64
+    }
+}
+
+/// `Σ_j (tf(c_j) w_j)²` over the distinct ids of `sorted` (each seen `c_j`
 /// times, feature weight `w_j`), in `f64`: [`bag_weights`]'s L2 norm when
 /// its `F` sum overflowed.
 fn runs_squared_f64<F: Scalar>(
@@ -731,7 +758,7 @@ fn runs_squared_f64<F: Scalar>(
             } else {
                 1.0
             };
-            let v = run.len() as f64 * w;
+            let v = term_frequency(config, run.len()) * w;
             v * v
         })
         .sum()
@@ -977,6 +1004,52 @@ impl<F: Scalar> Gradients<F> {
 mod tests {
     use super::*;
     use rand::{RngCore, SeedableRng};
+
+    #[test]
+    fn sublinear_term_frequency_weighs_a_repeated_feature_one_plus_its_log() {
+        // Feature 3 three times, 5 once; idf weights 2 (row 3) and 0.5 (row 5).
+        let ids = [3, 5, 3, 3];
+        let mut idf = vec![1.0_f64; 8];
+        idf[3] = 2.0;
+        idf[5] = 0.5;
+        let tf3 = 1.0 + 3.0_f64.ln();
+        // (combine, idf, sublinear, expected weight of one occurrence of 3, of 5)
+        let l2 = ((tf3 * 2.0).powi(2) + 0.25_f64).sqrt();
+        let table = [
+            (Combine::Sum, false, true, tf3 / 3.0, 1.0),
+            (Combine::Sum, false, false, 1.0, 1.0),
+            (Combine::Sum, true, true, 2.0 * tf3 / 3.0, 0.5),
+            (Combine::Mean, false, true, tf3 / 3.0 / 4.0, 1.0 / 4.0),
+            (Combine::L2, true, true, 2.0 * tf3 / 3.0 / l2, 0.5 / l2),
+            (
+                Combine::L2,
+                true,
+                false,
+                2.0 / (36.0_f64 + 0.25).sqrt(),
+                0.5 / (36.0_f64 + 0.25).sqrt(),
+            ),
+        ];
+        for (combine, with_idf, sublinear_tf, three, five) in table {
+            let config = NetworkConfig {
+                input_rows: 8,
+                combine,
+                idf: with_idf,
+                sublinear_tf,
+                ..NetworkConfig::default()
+            };
+            let feature_weights = if with_idf { idf.clone() } else { Vec::new() };
+            let (mut weights, mut sorted) = (Vec::new(), Vec::new());
+            bag_weights(&config, &feature_weights, &ids, &mut weights, &mut sorted);
+            let case = format!("{combine} idf {with_idf} sublinear {sublinear_tf}");
+            for (&id, &w) in ids.iter().zip(&weights) {
+                let expected = if id == 3 { three } else { five };
+                assert!(
+                    (w - expected).abs() < 1e-12,
+                    "{case}: id {id}: {w} != {expected}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn parallel_fill_draws_the_values_of_one_thread() {

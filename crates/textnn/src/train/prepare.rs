@@ -79,6 +79,7 @@ pub(super) fn prepare(
     let mut label_counter = Counter::default();
     let mut cache = Writer::new(storage)?;
     let (mut total_tokens, mut read, mut training) = (0u64, 0usize, 0usize);
+    let mut multi_label = false;
     let mut split_a = splitter.clone();
     let report = examples.for_each_block(&mut |block| {
         read += block.len();
@@ -100,6 +101,7 @@ pub(super) fn prepare(
                     gold.push(id);
                 }
             }
+            multi_label |= gold.len() > 1;
             block_gold.push(&[], &gold);
         }
         let mut example = 0;
@@ -142,6 +144,11 @@ pub(super) fn prepare(
     let mut config = config.clone();
     if let Some(threshold) = config.bigrams_from_tokens {
         config.features.word_ngrams = if total_tokens >= threshold { 2 } else { 1 };
+    }
+    if let Some(settings) = config.multi_label.take() {
+        if multi_label {
+            settings.apply(&mut config);
+        }
     }
     config.threads = match sliced::supported(&config) {
         Ok(()) => sliced::effective_threads(config.threads, config.network.dim),

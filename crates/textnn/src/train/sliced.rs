@@ -606,7 +606,10 @@ impl<'a> Slice<'a> {
             return Err(value);
         }
         let seen = plan.seen_before + i + 1;
-        let learning_rate = config.schedule.rate(config.learning_rate, seen, plan.total);
+        let learning_rate =
+            config
+                .schedule
+                .rate(config.learning_rate, seen, plan.total, config.epochs);
         self.learning_rate = learning_rate;
         if self.index == 0 && context.tree.is_some() {
             // Measuring the error rate would need every label's

@@ -51,6 +51,13 @@ pub fn tiny_config() -> TrainConfig {
     config.bigrams_from_tokens = None;
     config.features.word_ngrams = 2;
     config.features.buckets = 16;
+    // The settings these tests were written for, whatever the default
+    // preset becomes.
+    config.features.binary = true;
+    config.network.sublinear_tf = false;
+    config.learning_rate = 0.25;
+    config.schedule = textnn::train::Schedule::Linear;
+    config.multi_label = None;
     config
 }
 
