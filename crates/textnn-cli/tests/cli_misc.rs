@@ -301,6 +301,45 @@ fn version_flag_prints_the_version() {
     assert_eq!(out.trim(), format!("textnn {}", env!("CARGO_PKG_VERSION")));
 }
 
+#[test]
+fn multi_label_data_gets_the_margin_loss_unless_the_user_sets_the_loss_lr_schedule_or_dim() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("tags.txt");
+    std::fs::write(
+        &input,
+        "__label__net __label__python http client library\n\
+         __label__net web server daemon\n\
+         __label__python __label__doc python documentation\n\
+         __label__doc manual pages\n",
+    )
+    .unwrap();
+    let model = dir.path().join("tags.textnn");
+    // (extra options, loss used, dim used)
+    let table: [(&[&str], &str, u64); 5] = [
+        (&[], "huber", 300),
+        (&["--lr", "0.1"], "softmax", 100),
+        (&["--dim", "20"], "softmax", 20),
+        (&["--schedule", "linear"], "softmax", 100),
+        (&["--loss", "ova"], "ova", 100),
+    ];
+    for (extra, loss, dim) in table {
+        let mut args = vec![
+            "train",
+            input.to_str().unwrap(),
+            "-o",
+            model.to_str().unwrap(),
+        ];
+        args.extend(["--epochs", "2", "--quiet"]);
+        args.extend(extra);
+        success(&run(&args));
+        let info: Value =
+            serde_json::from_str(&success(&run(["info", model.to_str().unwrap(), "--json"])))
+                .unwrap();
+        assert_eq!(info["settings"]["network"]["loss"], loss, "{extra:?}");
+        assert_eq!(info["dim"], dim, "{extra:?}");
+    }
+}
+
 /// A valid value for every `train` option that sets a model setting, and
 /// where `info --json` shows it: (arguments, JSON pointer, expected value).
 // One row per line reads best as a table.
@@ -314,6 +353,7 @@ fn option_table() -> Vec<(&'static str, &'static str, Value)> {
         ("--word-ngrams 3", "/settings/features/word_ngrams", json!(3)),
         ("--buckets 500", "/settings/features/buckets", json!(500)),
         ("--binary true", "/settings/features/binary", json!(true)),
+        ("--sublinear-tf false", "/settings/network/sublinear_tf", json!(false)),
         ("--dim 5", "/dim", json!(5)),
         ("--combine sum", "/settings/network/combine", json!("sum")),
         ("--combine l2", "/settings/network/combine", json!("l2")),
@@ -328,6 +368,7 @@ fn option_table() -> Vec<(&'static str, &'static str, Value)> {
         ("--optimizer momentum", "/settings/optimizer/kind", json!("momentum")),
         ("--lr 0.25", "/settings/learning_rate", json!(0.25)),
         ("--schedule constant", "/settings/schedule", json!("constant")),
+        ("--schedule linear", "/settings/schedule", json!("linear")),
         ("--epochs 7", "/settings/epochs", json!(7)),
         ("--batch 4", "/settings/batch", json!({"size": 4})),
         ("--batch full", "/settings/batch", json!("full")),

@@ -103,7 +103,7 @@ pub struct NetworkConfig {
     /// `c` (scikit-learn's `sublinear_tf`): a word said five times counts
     /// 2.6 times, not 5. Only repeats are affected, so it changes nothing
     /// with binary features.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub sublinear_tf: bool,
     /// Activation applied to the embedding bag's output.
     pub embedding_activation: Activation,

@@ -21,10 +21,13 @@
 //! from epoch 2 to 40 on its 170-text slice). Smoothing keeps one lucky epoch
 //! from winning: a slice of a few hundred texts moves in steps of one text.
 //!
-//! The probe run uses the learning-rate schedule of `max_epochs`, so the
-//! rate at its epoch `e` is higher than at the end of an `e`-epoch run; the
-//! final run decays fully over the chosen epochs. The choice is a count of
-//! passes over the data, not a snapshot of the probe's weights.
+//! The probe run uses the learning-rate schedule of `max_epochs`. With the
+//! default preset's inverse schedule (`η₀ / (1 + epochs done)`) the rate at
+//! its epoch `e` is the rate of an `e`-epoch run, so the probe measures
+//! the run it chooses (on 90 % of the data); with linear decay the probe's
+//! rate at epoch `e` is higher, and the final run decays fully over the
+//! chosen epochs. The choice is a count of passes over the data, not a
+//! snapshot of the probe's weights.
 //!
 //! ```
 //! use textnn::train::auto_epochs::{choose, EpochPoint};
