@@ -337,7 +337,26 @@ fn multi_label_data_gets_the_margin_loss_unless_the_user_sets_the_loss_lr_schedu
                 .unwrap();
         assert_eq!(info["settings"]["network"]["loss"], loss, "{extra:?}");
         assert_eq!(info["dim"], dim, "{extra:?}");
-    }
+    } // Without --epochs: the preset's 25, no epoch probe, and it says so.
+    let out = run([
+        "train",
+        input.to_str().unwrap(),
+        "-o",
+        model.to_str().unwrap(),
+    ]);
+    success(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("multi-label data: one score per label"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("choosing the number of epochs"),
+        "{stderr}"
+    );
+    let info: Value =
+        serde_json::from_str(&success(&run(["info", model.to_str().unwrap(), "--json"]))).unwrap();
+    assert_eq!(info["settings"]["epochs"], 25);
 }
 
 /// A valid value for every `train` option that sets a model setting, and

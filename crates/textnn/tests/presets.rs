@@ -113,3 +113,45 @@ fn the_inverse_schedule_trains_the_same_rate_in_its_first_epochs_whatever_their_
         assert_eq!(short, long, "after {seen}");
     }
 }
+
+#[test]
+fn multi_label_data_trains_the_configured_epochs_without_a_probe() {
+    use textnn::train::auto_epochs::{train_auto, AutoEpochs, AutoEvent};
+    use textnn::train::{Examples, RunOptions};
+    let examples = multi_label_examples();
+    // (settings, multi-label rule fires)
+    for (config, rule) in [
+        (default_for(3), true),
+        (
+            TrainConfig {
+                multi_label: None,
+                ..default_for(3)
+            },
+            false,
+        ),
+    ] {
+        let (mut multi_label_events, mut probe_events) = (0, 0);
+        let (model, choice) = train_auto(
+            &config,
+            &Examples::Memory(&examples),
+            &AutoEpochs::default(),
+            &RunOptions::default(),
+            &mut |event| match event {
+                AutoEvent::MultiLabel => multi_label_events += 1,
+                AutoEvent::Probe(_) => probe_events += 1,
+                _ => {}
+            },
+        )
+        .unwrap();
+        if rule {
+            assert_eq!((multi_label_events, probe_events), (1, 0));
+            assert!(choice.is_none());
+            assert_eq!(model.settings().epochs, 3);
+            assert_eq!(model.settings().epochs_chosen, None);
+        } else {
+            // Without the rule the probe runs as for any data.
+            assert_eq!(multi_label_events, 0);
+            assert!(probe_events > 0);
+        }
+    }
+}

@@ -460,6 +460,15 @@ fn train_choosing_epochs(
                 );
             }
         }
+        AutoEvent::MultiLabel => {
+            probe.finish();
+            if !quiet {
+                eprintln!(
+                    "multi-label data: one score per label (modified Huber loss), {} epochs; the epochs are not chosen on a validation slice for multi-label data",
+                    config.epochs
+                );
+            }
+        }
         AutoEvent::NoSlice => {
             probe.finish();
             if !quiet {

@@ -113,7 +113,7 @@ impl std::fmt::Display for Schedule {
 /// spreads one unit of probability over a text's labels, while one score
 /// per label with a margin loss lets several labels be sure at once, and
 /// tags need an embedding at least as wide as their number (debian_debtags,
-/// 223 tags: 0.809 test P@1 against the softmax's 0.796; BENCHMARKS.md).
+/// 223 tags: 0.814 test P@1 against the softmax's 0.796; BENCHMARKS.md).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MultiLabelSettings {
     /// Output and loss.

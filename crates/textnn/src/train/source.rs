@@ -38,6 +38,16 @@ impl<'a> Examples<'a> {
         }
     }
 
+    /// Whether some example has several labels (one pass over a file).
+    pub fn any_multi_label(&self) -> Result<bool> {
+        let mut multi = false;
+        self.for_each_block(&mut |block| {
+            multi = multi || block.iter().any(|e| e.labels.len() > 1);
+            Ok(())
+        })?;
+        Ok(multi)
+    }
+
     /// Calls `each` with every block of examples in order; returns what
     /// reading skipped or repaired (nothing, in memory).
     pub(super) fn for_each_block(
