@@ -144,8 +144,8 @@ Epochs of the default preset: unless --epochs or --early-stopping is given,
 chosen on a 10% validation slice of INPUT (up to 40; see --epochs); the 25
 above only when no example can be held out.
 Multi-label data (some text has several labels) under the default preset
-trains with --loss huber --lr 0.02 --schedule linear --dim 300, unless
-one of these four options is given.\n\
+trains with --loss huber --lr 0.02 --schedule linear --dim 300 and its 25
+epochs: --lr, --schedule and --dim replace these values, --loss all four.\n\
          The blog preset also prints the mean absolute error every 10000 epochs and stops when it rises.",
     );
     out

@@ -302,7 +302,7 @@ fn version_flag_prints_the_version() {
 }
 
 #[test]
-fn multi_label_data_gets_the_margin_loss_unless_the_user_sets_the_loss_lr_schedule_or_dim() {
+fn multi_label_data_gets_the_margin_loss_unless_the_user_sets_the_loss() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("tags.txt");
     std::fs::write(
@@ -314,15 +314,15 @@ fn multi_label_data_gets_the_margin_loss_unless_the_user_sets_the_loss_lr_schedu
     )
     .unwrap();
     let model = dir.path().join("tags.textnn");
-    // (extra options, loss used, dim used)
-    let table: [(&[&str], &str, u64); 5] = [
-        (&[], "huber", 300),
-        (&["--lr", "0.1"], "softmax", 100),
-        (&["--dim", "20"], "softmax", 20),
-        (&["--schedule", "linear"], "softmax", 100),
-        (&["--loss", "ova"], "ova", 100),
+    // (extra options, loss used, dim used, learning rate used, schedule used)
+    let table: [(&[&str], &str, u64, f64, &str); 5] = [
+        (&[], "huber", 300, 0.02, "linear"),
+        (&["--lr", "0.1"], "huber", 300, 0.1, "linear"),
+        (&["--dim", "20"], "huber", 20, 0.02, "linear"),
+        (&["--schedule", "constant"], "huber", 300, 0.02, "constant"),
+        (&["--loss", "ova"], "ova", 100, 0.5, "inverse"),
     ];
-    for (extra, loss, dim) in table {
+    for (extra, loss, dim, lr, schedule) in table {
         let mut args = vec![
             "train",
             input.to_str().unwrap(),
@@ -337,6 +337,9 @@ fn multi_label_data_gets_the_margin_loss_unless_the_user_sets_the_loss_lr_schedu
                 .unwrap();
         assert_eq!(info["settings"]["network"]["loss"], loss, "{extra:?}");
         assert_eq!(info["dim"], dim, "{extra:?}");
+        let lr_used = info["settings"]["learning_rate"].as_f64().unwrap();
+        assert!((lr_used - lr).abs() < 1e-6, "{extra:?}: lr {lr_used}");
+        assert_eq!(info["settings"]["schedule"], schedule, "{extra:?}");
     } // Without --epochs: the preset's 25, no epoch probe, and it says so.
     let out = run([
         "train",

@@ -120,7 +120,7 @@ pub struct ModelArgs {
     /// Learning-rate schedule: linear (decay to 0), constant, or inverse (lr / (1 + epochs done): 1/t decay).
     #[arg(long)]
     pub schedule: Option<Schedule>,
-    /// Passes over the training data. The default preset without this option chooses them: 40 epochs on 90% of INPUT, measuring the other 10% after each; the epoch of the best validation accuracy (averaged over 5 epochs around it; ties to the lower loss) is how many epochs then train on all of INPUT.
+    /// Passes over the training data. The default preset without this option chooses them: 40 epochs on 90% of INPUT, measuring the other 10% after each; the epoch of the best validation accuracy (averaged over 5 epochs around it; ties to the lower loss) is how many epochs then train on all of INPUT (single-label data; multi-label data trains 25).
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Examples per step: a number, or full (full-batch gradient descent).
@@ -165,10 +165,16 @@ impl ModelArgs {
                 }
             };
         }
-        // Settings for multi-label data step aside for the user's own.
-        if self.loss.is_some() || self.lr.is_some() || self.schedule.is_some() || self.dim.is_some()
-        {
+        // The settings for multi-label data: a loss of the user's turns
+        // them off (their learning rate is the loss's); a learning rate,
+        // schedule or dim of the user's replaces theirs.
+        if self.loss.is_some() {
             c.multi_label = None;
+        }
+        if let Some(rule) = &mut c.multi_label {
+            set!(rule.learning_rate, self.lr);
+            set!(rule.schedule, self.schedule);
+            set!(rule.dim, self.dim);
         }
         set!(c.text.tokenizer, self.tokenizer);
         set!(c.text.lowercase, self.lowercase);
