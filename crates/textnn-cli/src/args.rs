@@ -141,7 +141,7 @@ pub fn preset_table() -> String {
 Word n-grams \"auto\": 2 (words and bigrams) when the training texts hold at
 least 1,500,000 tokens, else 1 (words only).
 Epochs of the default preset: unless --epochs or --early-stopping is given,
-chosen on a 10% validation slice of INPUT (up to 40; see --epochs); the 25
+chosen on a 10% validation slice of INPUT (5 to 40; see --epochs); the 25
 above only when no example can be held out.
 Multi-label data (some text has several labels) under the default preset
 trains with --loss huber --lr 0.02 --schedule linear --dim 300 and its 25

@@ -120,7 +120,7 @@ pub struct ModelArgs {
     /// Learning-rate schedule: linear (decay to 0), constant, or inverse (lr / (1 + epochs done): 1/t decay).
     #[arg(long)]
     pub schedule: Option<Schedule>,
-    /// Passes over the training data. The default preset without this option chooses them: 40 epochs on 90% of INPUT, measuring the other 10% after each; the epoch of the best validation accuracy (averaged over 5 epochs around it; ties to the lower loss) is how many epochs then train on all of INPUT (single-label data; multi-label data trains 25).
+    /// Passes over the training data. The default preset without this option chooses them: 40 epochs on 90% of INPUT, measuring the other 10% after each; the epoch of the best validation accuracy (averaged over 5 epochs around it; ties to the lower loss; at least 5) is how many epochs then train on all of INPUT (single-label data; multi-label data trains 25).
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Examples per step: a number, or full (full-batch gradient descent).
