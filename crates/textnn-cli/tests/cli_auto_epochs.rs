@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{data, run, stderr, success};
+use common::{data, info_json, run, stderr, success};
 use serde_json::Value;
 
 /// Trains on `tests/data/train.txt` (30 texts, 3 labels) with `extra`
@@ -26,7 +26,7 @@ fn train(extra: &[&str]) -> (String, Value) {
     args.extend(extra);
     let output = run(&args);
     success(&output);
-    let info: Value = serde_json::from_str(&success(&run(["info", &model, "--json"]))).unwrap();
+    let info = info_json(&model);
     (stderr(&output), info["settings"].clone())
 }
 

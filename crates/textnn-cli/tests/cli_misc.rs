@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{assert_golden, data, failure, run, run_with_stdin, success, train, train_fasttext};
+use common::{
+    assert_golden, data, failure, info_json, run, run_with_stdin, success, train, train_fasttext,
+};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -283,8 +285,7 @@ fn unknown_preset_lists_the_presets() {
 fn every_preset_trains_on_the_tiny_corpus() {
     for preset in ["default", "fasttext", "blog"] {
         let trained = train(&data("train.txt"), &["--preset", preset]);
-        let info: Value =
-            serde_json::from_str(&success(&run(["info", trained.path(), "--json"]))).unwrap();
+        let info = info_json(trained.path());
         assert_eq!(info["preset"], preset);
         let out = success(&run([
             "predict",
@@ -332,9 +333,7 @@ fn multi_label_data_gets_the_margin_loss_unless_the_user_sets_the_loss() {
         args.extend(["--epochs", "2", "--quiet"]);
         args.extend(extra);
         success(&run(&args));
-        let info: Value =
-            serde_json::from_str(&success(&run(["info", model.to_str().unwrap(), "--json"])))
-                .unwrap();
+        let info = info_json(model.to_str().unwrap());
         assert_eq!(info["settings"]["network"]["loss"], loss, "{extra:?}");
         assert_eq!(info["dim"], dim, "{extra:?}");
         let lr_used = info["settings"]["learning_rate"].as_f64().unwrap();
@@ -357,8 +356,7 @@ fn multi_label_data_gets_the_margin_loss_unless_the_user_sets_the_loss() {
         !stderr.contains("choosing the number of epochs"),
         "{stderr}"
     );
-    let info: Value =
-        serde_json::from_str(&success(&run(["info", model.to_str().unwrap(), "--json"]))).unwrap();
+    let info = info_json(model.to_str().unwrap());
     assert_eq!(info["settings"]["epochs"], 25);
 }
 
@@ -413,8 +411,7 @@ fn option_table() -> Vec<(&'static str, &'static str, Value)> {
 fn assert_option_reaches_the_model(args: &str, pointer: &str, expected: &Value) {
     let args: Vec<&str> = args.split(' ').collect();
     let trained = train(&data("train.txt"), &args);
-    let info: Value =
-        serde_json::from_str(&success(&run(["info", trained.path(), "--json"]))).unwrap();
+    let info = info_json(trained.path());
     let actual = info
         .pointer(pointer)
         .unwrap_or_else(|| panic!("{args:?}: no {pointer} in {info}"));

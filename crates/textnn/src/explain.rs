@@ -44,7 +44,7 @@
 
 use crate::features::Featurizer;
 use crate::model::Classifier;
-use crate::nn::network::term_frequency;
+use crate::nn::network::{count_in_sorted, term_frequency};
 use crate::nn::{Activation, Combine, Gradients, Loss, Network, Workspace};
 use crate::{Error, Result};
 use serde::Serialize;
@@ -721,12 +721,11 @@ fn bag_weights(network: &Network, ids: &[u32]) -> Vec<f64> {
     };
     let mut sorted = ids.to_vec();
     sorted.sort_unstable();
-    let count = |id: &u32| sorted.iter().filter(|&x| x == id).count();
     let weights: Vec<f64> = ids
         .iter()
-        .map(|id| {
-            let c = count(id);
-            feature_weight(*id) * term_frequency(config, c) / c as f64
+        .map(|&id| {
+            let c = count_in_sorted(&sorted, id);
+            feature_weight(id) * term_frequency(config, c) / c as f64
         })
         .collect();
     let norm = match config.combine {

@@ -73,6 +73,11 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// `textnn info MODEL --json`, parsed.
+pub fn info_json(model: &str) -> serde_json::Value {
+    serde_json::from_str(&success(&run(["info", model, "--json"]))).expect("info --json is JSON")
+}
+
 /// Asserts that the command succeeded and returns its standard output.
 pub fn success(output: &Output) -> String {
     assert!(

@@ -690,7 +690,7 @@ pub(crate) fn bag_weights<F: Scalar>(
     }
     if config.sublinear_tf {
         for (w, id) in weights.iter_mut().zip(ids) {
-            let count = sorted.partition_point(|x| x <= id) - sorted.partition_point(|x| x < id);
+            let count = count_in_sorted(sorted, *id);
             if count > 1 {
                 *w = *w * F::c(term_frequency(config, count) / count as f64);
             }
@@ -730,6 +730,11 @@ pub(crate) fn bag_weights<F: Scalar>(
     for w in weights.iter_mut() {
         *w = *w * inv;
     }
+}
+
+/// How many times `id` occurs in `sorted` (ascending): two binary searches.
+pub(crate) fn count_in_sorted(sorted: &[u32], id: u32) -> usize {
+    sorted.partition_point(|&x| x <= id) - sorted.partition_point(|&x| x < id)
 }
 
 /// What a feature seen `count` times in a text weighs before idf and
