@@ -311,3 +311,78 @@ fn a_checkpoint_of_other_settings_or_data_or_a_damaged_one_is_refused() {
     let message = resume_error(&config, &examples, &dir.path().join("missing"));
     assert!(message.contains("missing"), "{message}");
 }
+
+/// The default preset chooses its epochs on a validation slice before the
+/// final run. A checkpoint of the final run records the choice, so
+/// resuming goes straight on with it: no probe run again, and the same
+/// bytes as a run never stopped.
+#[test]
+fn resuming_a_run_with_chosen_epochs_does_not_choose_them_again() {
+    use textnn::train::auto_epochs::{train_auto, AutoEpochs, AutoEvent};
+    use textnn::train::Examples;
+    let examples = ha_sample();
+    let config = TrainConfig {
+        threads: 2,
+        ..TrainConfig::default_preset()
+    };
+    let auto = AutoEpochs {
+        fraction: 0.2,
+        max_epochs: 8,
+        window: 3,
+        min_epochs: 3,
+    };
+    let data = Examples::Memory(&examples);
+    let (whole, choice) =
+        train_auto(&config, &data, &auto, &RunOptions::default(), &mut |_| {}).unwrap();
+    let chosen = choice.expect("a 20 % slice of 970 examples").chosen.epoch;
+
+    let dir = tempfile::tempdir().unwrap();
+    let policy = CheckpointPolicy {
+        path: checkpoint_path(&dir),
+        every: 250,
+    };
+    let stop = AtomicBool::new(false);
+    let run = RunOptions {
+        checkpoint: Some(policy.clone()),
+        stop: Some(&stop),
+        ..RunOptions::default()
+    };
+    // Stop at the final run's first epoch end (the probe is over by then).
+    let error = train_auto(&config, &data, &auto, &run, &mut |event| {
+        if let AutoEvent::Final(TrainEvent::Epoch(_)) = event {
+            stop.store(true, Ordering::Relaxed);
+        }
+    })
+    .map(|_| ())
+    .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Interrupted {
+                checkpoint: Some(_),
+                ..
+            }
+        ),
+        "{error}"
+    );
+
+    let run = RunOptions {
+        checkpoint: Some(policy.clone()),
+        resume: Some(&policy.path),
+        ..RunOptions::default()
+    };
+    let (mut probe_events, mut chosen_before) = (0, None);
+    let (resumed, _) = train_auto(&config, &data, &auto, &run, &mut |event| match event {
+        AutoEvent::Probe(_) => probe_events += 1,
+        AutoEvent::ChosenBefore { epochs, .. } => chosen_before = Some(epochs),
+        _ => {}
+    })
+    .unwrap();
+    assert_eq!(probe_events, 0, "the probe ran again");
+    assert_eq!(chosen_before, Some(chosen));
+    assert_eq!(
+        resumed.to_bytes(),
+        whole.to_bytes(),
+        "the resumed run's model differs from the uninterrupted one"
+    );
+}

@@ -36,7 +36,7 @@ pub struct TrainArgs {
     /// Checkpoint file [default: MODEL.checkpoint]; removed once the model is saved.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
-    /// Go on from a checkpoint: run the interrupted command again with this option; the result is the same as an uninterrupted run.
+    /// Go on from a checkpoint: run the interrupted command again with this option; the result is the same as an uninterrupted run (epochs chosen on a validation slice are read from the checkpoint, not chosen again).
     #[arg(long, value_name = "CHECKPOINT")]
     pub resume: Option<PathBuf>,
     /// Validation data (same format options as INPUT): loss and accuracy after every epoch.
@@ -472,6 +472,16 @@ fn train_choosing_epochs(
                 eprintln!(
                     "multi-label data: one score per label (modified Huber loss), {} epochs; the epochs are not chosen on a validation slice for multi-label data",
                     config.epochs
+                );
+            }
+        }
+        AutoEvent::ChosenBefore { epochs, record } => {
+            probe.finish();
+            if !quiet {
+                eprintln!(
+                    "resuming with the {epochs} epochs chosen before the interruption (valid accuracy {:.4} on a {:.0}% slice); the choice is not made again",
+                    record.valid_accuracy,
+                    100.0 * record.fraction
                 );
             }
         }

@@ -138,6 +138,14 @@ pub enum AutoEvent<'a> {
     /// ([`TrainConfig::multi_label`]): no probe, the configured epochs are
     /// used (see [`train_auto`]).
     MultiLabel,
+    /// The run resumes from a checkpoint of a final run whose epochs were
+    /// chosen: no probe, the checkpoint's `epochs` (see `record`).
+    ChosenBefore {
+        /// The number of epochs chosen before the interruption.
+        epochs: usize,
+        /// How they were chosen, as the model records it.
+        record: &'a EpochsChosen,
+    },
     /// An event of the final run, on all the examples.
     Final(&'a TrainEvent),
 }
@@ -271,6 +279,18 @@ pub fn train_auto(
         })?;
         return Ok((model, None));
     }
+    if let Some(resumed) = chosen_before(config, run)? {
+        if let Some(record) = &resumed.epochs_chosen {
+            observer(AutoEvent::ChosenBefore {
+                epochs: resumed.epochs,
+                record,
+            });
+        }
+        let model = train_from(&resumed, examples, run, &mut |event| {
+            observer(AutoEvent::Final(event))
+        })?;
+        return Ok((model, None));
+    }
     let choice = choose_epochs(config, examples, auto, run, &mut |event| {
         observer(AutoEvent::Probe(event))
     })?;
@@ -292,6 +312,24 @@ pub fn train_auto(
         observer(AutoEvent::Final(event))
     })?;
     Ok((model, choice))
+}
+
+/// When `run` resumes a final run whose epochs were chosen on a
+/// validation slice: `config` with the checkpoint's epochs and their
+/// record, so that the probe (which would choose the same) is not run
+/// again. `None` otherwise: no resume, or a checkpoint of a run without a
+/// choice. Other differences from the checkpoint's settings are left to
+/// the resumed run, which refuses them by name.
+fn chosen_before(config: &TrainConfig, run: &RunOptions) -> Result<Option<TrainConfig>> {
+    let Some(path) = run.resume else {
+        return Ok(None);
+    };
+    let recorded = super::checkpoint::recorded_settings(path)?;
+    Ok(recorded.epochs_chosen.is_some().then(|| TrainConfig {
+        epochs: recorded.epochs,
+        epochs_chosen: recorded.epochs_chosen,
+        ..config.clone()
+    }))
 }
 
 fn validate(auto: &AutoEpochs) -> Result<()> {
@@ -409,6 +447,7 @@ mod tests {
                         AutoEvent::Chosen(_) => "chosen",
                         AutoEvent::NoSlice => "none",
                         AutoEvent::MultiLabel => "multi-label",
+                        AutoEvent::ChosenBefore { .. } => "chosen before",
                         AutoEvent::Final(_) => "final",
                     })
                 },

@@ -129,6 +129,61 @@ pub(super) fn save(path: &Path, snapshot: &Snapshot) -> Result<()> {
     })
 }
 
+/// The checkpoint's `CKPT` section (`first`, the file's first section),
+/// checked for its layout version.
+fn header(path: &Path, first: Option<OwnedSection>) -> Result<Header> {
+    let bad = |m: String| Error::BadModel {
+        path: path.display().to_string(),
+        message: m,
+    };
+    let header: Header = match first {
+        Some(OwnedSection {
+            tag,
+            body: SectionBody::Bytes(bytes),
+        }) if &tag == b"CKPT" => serde_json::from_slice(&bytes)
+            .map_err(|e| bad(format!("the checkpoint's header is not valid: {e}")))?,
+        _ => {
+            return Err(bad(
+                "not a training checkpoint (a model file cannot be resumed: train again, or resume from the file --checkpoint wrote)".into(),
+            ))
+        }
+    };
+    if header.checkpoint_version != CHECKPOINT_VERSION {
+        return Err(bad(format!(
+            "checkpoint layout {} was written by textnn {}; this textnn reads layout {CHECKPOINT_VERSION}",
+            header.checkpoint_version, header.textnn_version
+        )));
+    }
+    Ok(header)
+}
+
+/// The settings of the run that wrote the checkpoint at `path`, read from
+/// its header alone (the file is checked whole, as [`load`] checks it).
+/// A resumed run whose epochs were chosen on a validation slice learns
+/// the choice from here instead of running the probe again.
+pub(super) fn recorded_settings(path: &Path) -> Result<TrainConfig> {
+    let first = format::read_file_sections(path, &[])
+        .map_err(not_readable)?
+        .into_iter()
+        .next();
+    let header = header(path, first)?;
+    serde_json::from_value(header.settings).map_err(|e| Error::BadModel {
+        path: path.display().to_string(),
+        message: format!("the checkpoint's settings are not valid: {e}"),
+    })
+}
+
+/// Says that a file which failed to read as sections is not a checkpoint.
+fn not_readable(error: Error) -> Error {
+    match error {
+        Error::BadModel { path, message } => Error::BadModel {
+            path,
+            message: format!("not a readable training checkpoint: {message}"),
+        },
+        other => other,
+    }
+}
+
 /// Reads the checkpoint at `path` for a run with `settings` on data with
 /// `fingerprint`, writes its weights into `network` (which must have the
 /// checkpoint's shape) and returns the rest. Refuses a checkpoint of other
@@ -149,32 +204,9 @@ pub(super) fn load(
         *b"EMBD", *b"DENW", *b"DENB", *b"OPTM", *b"BEMB", *b"BDNW", *b"BDNB",
     ];
     let mut sections = format::read_file_sections(path, &float_tags)
-        .map_err(|e| match e {
-            Error::BadModel { path, message } => Error::BadModel {
-                path,
-                message: format!("not a readable training checkpoint: {message}"),
-            },
-            other => other,
-        })?
+        .map_err(not_readable)?
         .into_iter();
-    let header: Header = match sections.next() {
-        Some(OwnedSection {
-            tag,
-            body: SectionBody::Bytes(bytes),
-        }) if &tag == b"CKPT" => serde_json::from_slice(&bytes)
-            .map_err(|e| bad(format!("the checkpoint's header is not valid: {e}")))?,
-        _ => {
-            return Err(bad(
-                "not a training checkpoint (a model file cannot be resumed: train again, or resume from the file --checkpoint wrote)".into(),
-            ))
-        }
-    };
-    if header.checkpoint_version != CHECKPOINT_VERSION {
-        return Err(bad(format!(
-            "checkpoint layout {} was written by textnn {}; this textnn reads layout {CHECKPOINT_VERSION}",
-            header.checkpoint_version, header.textnn_version
-        )));
-    }
+    let header = header(path, sections.next())?;
     let wanted = serde_json::to_value(settings).expect("settings serialise");
     let differences = differences("", &header.settings, &wanted);
     if !differences.is_empty() {
