@@ -131,3 +131,69 @@ fn a_model_file_is_not_a_checkpoint_and_a_checkpoint_path_needs_an_interval() {
         &["empty.checkpoint: not a readable training checkpoint"],
     );
 }
+
+/// A second Ctrl-C while the first one's checkpoint is being written
+/// ends the run at once, with 130, and removes the temporary file of that
+/// save on the way out. (A 120 MB model makes the save long enough to be
+/// caught in the act.)
+#[cfg(unix)]
+#[test]
+fn a_second_ctrl_c_during_a_save_exits_at_once_and_leaves_no_temporary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.textnn");
+    let mut args = train_args(
+        &model,
+        &[
+            "--checkpoint-every",
+            "100000000",
+            "--word-ngrams",
+            "2",
+            "--buckets",
+            "30000",
+        ],
+    );
+    let dim = args.iter().position(|a| a == "--dim").unwrap() + 1;
+    args[dim] = "1000".into();
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("textnn"))
+        .args(&args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ctrl_c = |child: &std::process::Child| {
+        let status = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    let names = || -> Vec<String> {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    std::thread::sleep(Duration::from_millis(1000));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "training ended before Ctrl-C"
+    );
+    ctrl_c(&child);
+    // Wait for the checkpoint's temporary file, then press Ctrl-C again.
+    let started = Instant::now();
+    let mut caught = false;
+    while started.elapsed() < Duration::from_secs(30) && child.try_wait().unwrap().is_none() {
+        if names().iter().any(|n| n.ends_with(".tmp")) {
+            ctrl_c(&child);
+            caught = true;
+            break;
+        }
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(caught, "no save was seen in progress: {}", stderr(&output));
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    let left = names();
+    assert!(
+        left.iter().all(|name| name == "model.textnn.checkpoint"),
+        "left behind: {left:?}"
+    );
+}

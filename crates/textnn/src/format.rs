@@ -384,6 +384,8 @@ pub fn write_atomically_by(
         builder.permissions(std::fs::Permissions::from_mode(0o644));
     }
     let mut tmp = builder.tempfile_in(dir).map_err(|e| Error::io(dir, e))?;
+    // Listed until the rename, for an exit that skips the drop below.
+    let _listed = crate::in_flight::register(tmp.path());
     // On any failure below the temporary file is removed when `tmp` is
     // dropped, and `path` has not been touched yet.
     write(tmp.as_file_mut()).map_err(|e| Error::io(path, save_failure(e)))?;

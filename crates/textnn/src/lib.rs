@@ -13,6 +13,7 @@ pub mod error;
 pub mod explain;
 pub mod features;
 pub mod format;
+pub mod in_flight;
 pub mod linalg;
 pub mod memory;
 pub mod metrics;
