@@ -24,8 +24,6 @@ set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-VENV="$BENCH_DIR/.venv"
-PY="$VENV/bin/python"
 STAMP="$(date +%Y-%m-%d-%H%M%S)"
 OUT_DIR="$BENCH_DIR/out"
 RUN_DIR="$OUT_DIR/accuracy-$STAMP"
@@ -34,6 +32,8 @@ RUN="${RUN:-textnn fasttext-default fasttext-tuned sklearn-lr sklearn-sgd}"
 COLUMNS_ALL=(textnn fasttext-default fasttext-tuned sklearn-lr sklearn-sgd)
 
 note() { printf '%s\n' "$*" >&2; }
+# shellcheck source=venv.sh
+source "$BENCH_DIR/venv.sh"
 wants() { [[ " $RUN " == *" $1 "* ]]; }
 now() { date +%s.%N; }
 
@@ -77,17 +77,7 @@ fi
 
 # ------------------------------------------------------------ Python venv
 # Always needed: it also reads textnn's JSON and writes the report.
-if [[ ! -x "$PY" ]]; then
-    note "creating $VENV"
-    "${PYTHON:-python3}" -m venv "$VENV"
-fi
-# (Re)install when the packages are missing or requirements.txt changed since.
-if ! "$PY" -c 'import fasttext, sklearn, numpy' 2>/dev/null ||
-    ! cmp -s "$BENCH_DIR/requirements.txt" "$VENV/.bench-requirements.txt"; then
-    note "installing bench/requirements.txt into $VENV (fastText builds from source: a minute or two)"
-    "$PY" -m pip install --quiet -r "$BENCH_DIR/requirements.txt"
-    cp "$BENCH_DIR/requirements.txt" "$VENV/.bench-requirements.txt"
-fi
+ensure_bench_venv
 
 # ------------------------------------------------------------------ textnn
 if wants textnn; then

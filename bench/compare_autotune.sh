@@ -21,12 +21,12 @@ set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-VENV="$BENCH_DIR/.venv"
-PY="$VENV/bin/python"
 THREADS="${THREADS:-2}"
 METRIC="${METRIC:-accuracy}"
 
 note() { printf '%s\n' "$*" >&2; }
+# shellcheck source=venv.sh
+source "$BENCH_DIR/venv.sh"
 now() { date +%s.%N; }
 
 if (($# < 1 || $# > 2)); then
@@ -50,17 +50,7 @@ if [[ "$commit" != unknown && -n "$(git -C "$ROOT" status --porcelain --untracke
 fi
 
 # ------------------------------------------------------------ Python venv
-# The same venv and requirements as bench/compare_accuracy.sh.
-if [[ ! -x "$PY" ]]; then
-    note "creating $VENV"
-    "${PYTHON:-python3}" -m venv "$VENV"
-fi
-if ! "$PY" -c 'import fasttext, sklearn, numpy' 2>/dev/null ||
-    ! cmp -s "$BENCH_DIR/requirements.txt" "$VENV/.bench-requirements.txt"; then
-    note "installing bench/requirements.txt into $VENV (fastText builds from source: a minute or two)"
-    "$PY" -m pip install --quiet -r "$BENCH_DIR/requirements.txt"
-    cp "$BENCH_DIR/requirements.txt" "$VENV/.bench-requirements.txt"
-fi
+ensure_bench_venv
 
 # ------------------------------------------------------------------ textnn
 if [[ -n "${TEXTNN_BIN:-}" ]]; then

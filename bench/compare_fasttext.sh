@@ -27,8 +27,6 @@ set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
-VENV="$BENCH_DIR/.venv"
-PY="$VENV/bin/python"
 HELPER="$BENCH_DIR/fasttext_bench.py"
 STAMP="$(date +%Y-%m-%d-%H%M%S)"
 OUT_DIR="$BENCH_DIR/out"
@@ -41,6 +39,8 @@ DIM=100 EPOCHS=5 LR=0.1 BUCKETS=2000000 THREADS=2
 PREDICT_MIN_LINES=100000
 
 note() { printf '%s\n' "$*" >&2; }
+# shellcheck source=venv.sh
+source "$BENCH_DIR/venv.sh"
 now() { date +%s.%N; }
 
 if (($# != 1)); then
@@ -69,16 +69,8 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 
 # ------------------------------------------------------------ Python venv
-# Always needed: the report is written by the helper. fastText 0.9.3 is
-# source-only on PyPI (needs g++) and breaks with NumPy 2.
-if [[ ! -x "$PY" ]]; then
-    note "creating $VENV"
-    "${PYTHON:-python3}" -m venv "$VENV"
-fi
-if ! "$PY" -c 'import fasttext, numpy' 2>/dev/null; then
-    note "installing fasttext and numpy<2 into $VENV (fastText builds from source: a minute or two)"
-    "$PY" -m pip install --quiet fasttext 'numpy<2'
-fi
+# Always needed: the report is written by the helper.
+ensure_bench_venv
 
 # ------------------------------------------------------------------ textnn
 if [[ -n "${TEXTNN_BIN:-}" ]]; then
