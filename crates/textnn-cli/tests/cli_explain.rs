@@ -187,6 +187,32 @@ fn trace_of_a_softmax_model_shows_that_the_jacobian_cancels() {
 }
 
 #[test]
+fn trace_of_a_huber_model_shows_the_margin_and_no_nan() {
+    // The multi-label default's loss: the factors are h'(m) and ±1, not a
+    // softmax Jacobian, and every one is a number.
+    let trained = train(
+        &common::data("train.txt"),
+        &["--loss", "huber", "--lr", "0.05"],
+    );
+    let out = success(&run([
+        "explain",
+        trained.path(),
+        "play some music",
+        "--trace",
+        "--label",
+        "music",
+    ]));
+    assert!(
+        out.contains("loss      modified Huber L = Σ_k h(m_k)"),
+        "{out}"
+    );
+    assert!(out.contains("(a = m = ±z, the margin"), "{out}");
+    assert!(out.contains("da/dz = dm/dz = ±1"), "{out}");
+    assert!(!out.contains("Jacobian"), "{out}");
+    assert!(!out.contains("NaN") && !out.contains("inf"), "{out}");
+}
+
+#[test]
 fn trace_with_an_unknown_label_fails_and_lists_the_labels() {
     let trained = train_fasttext();
     let output = run([

@@ -296,13 +296,18 @@ pub const FULL_MATRIX_LIMIT: usize = 1024;
 /// The output layer's backward factors, one entry per label.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TraceOutputLayer {
-    /// `dL/da`, the loss's derivative with respect to the output
-    /// activation `a = p` (squared error: `a − y`; cross-entropy: `−y/a`).
+    /// What `a` is in `dL/da · da/dz`: the output activation `p`, or for
+    /// the modified Huber loss the margin `m = ±z`.
+    pub a: String,
+    /// `dL/da`, the loss's derivative with respect to `a` (squared error:
+    /// `a − y`; cross-entropy: `−y/a`; modified Huber: `h'(m)`).
     pub dl_da: Vec<f64>,
-    /// `da/dz`, the output activation's derivative (sigmoid: `a(1 − a)`);
-    /// `None` for softmax, whose derivative is the Jacobian
+    /// `da/dz`, the derivative of `a` (sigmoid: `a(1 − a)`; the margin:
+    /// ±1); `None` for softmax, whose derivative is the Jacobian
     /// `diag(p) − p pᵀ` rather than one number per label.
     pub da_dz: Option<Vec<f64>>,
+    /// One line saying what `dL/da` and `da/dz` are for this loss.
+    pub factors: String,
     /// `dL/da · da/dz` multiplied out here (for softmax: the Jacobian
     /// product `Σ_j dL/da_j · da_j/dz_k`), to compare with `delta`.
     pub chain_product: Vec<f64>,
@@ -506,8 +511,14 @@ pub fn trace(model: &Classifier, text: &str, gold: &[&str], learning_rate: f64) 
     let mut grads = Gradients::new(network);
     network.backward(&ids, &gold_ids, &mut ws, &mut grads, 1.0);
 
-    let (dl_da, da_dz, chain_product, delta_formula) =
-        output_factors(loss, &probabilities, &targets);
+    let Factors {
+        a,
+        dl_da,
+        da_dz,
+        chain_product,
+        delta_formula,
+        factors,
+    } = output_factors(loss, &logits, &probabilities, &targets);
     let n_dense = network.layers.len();
     let input = if n_dense >= 2 {
         widen(ws.hidden_output(n_dense - 2))
@@ -523,8 +534,10 @@ pub fn trace(model: &Classifier, text: &str, gold: &[&str], learning_rate: f64) 
     let gradient_values = matrix_rows(out_w.as_slice(), out_w.rows(), out_w.cols(), 1.0);
     let update_values = matrix_rows(out_w.as_slice(), out_w.rows(), out_w.cols(), -learning_rate);
     let output_layer = TraceOutputLayer {
+        a,
         dl_da,
         da_dz,
+        factors,
         chain_product,
         delta,
         delta_formula,
@@ -618,6 +631,8 @@ fn loss_name(loss: Loss) -> &'static str {
         "cross-entropy"
     } else if loss == Loss::Ova {
         "binary cross-entropy"
+    } else if loss == Loss::Huber {
+        "modified Huber"
     } else {
         loss.name()
     }
@@ -631,53 +646,85 @@ fn loss_formula(loss: Loss) -> &'static str {
         "L = −Σ_k y_k ln p_k"
     } else if loss == Loss::Ova {
         "L = −Σ_k [y_k ln p_k + (1 − y_k) ln(1 − p_k)]"
+    } else if loss == Loss::Huber {
+        "L = Σ_k h(m_k), margin m_k = ±z_k (+ for a gold label), h(m) = max(0, 1 − m)² for m ≥ −1, else −4m"
     } else {
         "see the loss's documentation"
     }
 }
 
-/// `(dL/da, da/dz, their product, what δ = dL/dz simplifies to)` for the
-/// output layer, from `p` and `y`. The derivative `da/dz` of a sigmoid
-/// output is [`Activation::derivative`], the same function backpropagation
-/// uses for hidden layers.
-fn output_factors(
-    loss: Loss,
-    p: &[f64],
-    y: &[f64],
-) -> (Vec<f64>, Option<Vec<f64>>, Vec<f64>, String) {
+/// The output layer's factors of the chain rule, as [`output_factors`]
+/// gives them.
+struct Factors {
+    a: String,
+    dl_da: Vec<f64>,
+    da_dz: Option<Vec<f64>>,
+    chain_product: Vec<f64>,
+    delta_formula: String,
+    factors: String,
+}
+
+/// `dL/da`, `da/dz`, their product and what `δ = dL/dz` simplifies to,
+/// for the output layer, from the logits `z`, `p` and `y`. The derivative
+/// `da/dz` of a sigmoid output is [`Activation::derivative`], the same
+/// function backpropagation uses for hidden layers. Where `y_k = 0` makes
+/// a term of the loss vanish, its `dL/da_k` is 0 even when `p_k` has
+/// rounded to 0 or 1 (not `0/0`).
+fn output_factors(loss: Loss, z: &[f64], p: &[f64], y: &[f64]) -> Factors {
     let sigmoid_derivative: Vec<f64> = p
         .iter()
         .map(|&a| Activation::Sigmoid.derivative(a))
         .collect();
-    let elementwise = |dl_da: Vec<f64>, formula: &str| {
-        let product = dl_da
+    let output = "p, the output activation".to_string();
+    let elementwise = |dl_da: Vec<f64>, formula: &str, factors: &str| {
+        let chain_product = dl_da
             .iter()
             .zip(&sigmoid_derivative)
             .map(|(a, b)| a * b)
             .collect();
-        (
+        Factors {
+            a: output.clone(),
             dl_da,
-            Some(sigmoid_derivative.clone()),
-            product,
-            formula.to_string(),
-        )
+            da_dz: Some(sigmoid_derivative.clone()),
+            chain_product,
+            delta_formula: formula.to_string(),
+            factors: factors.to_string(),
+        }
     };
     if loss == Loss::Squared {
         // L = ½ Σ (a − y)², so dL/da = a − y.
         let dl_da = p.iter().zip(y).map(|(a, t)| a - t).collect();
-        elementwise(dl_da, "(p − y) · p(1 − p)")
+        elementwise(
+            dl_da,
+            "(p − y) · p(1 − p)",
+            "dL/da = p − y (derivative of the loss), da/dz = p(1 − p) (derivative of the sigmoid)",
+        )
     } else if loss == Loss::Ova {
         // L = −y ln a − (1 − y) ln(1 − a), so dL/da = (a − y) / (a(1 − a)).
         let dl_da = p
             .iter()
             .zip(y)
-            .map(|(a, t)| (a - t) / (a * (1.0 - a)))
+            .map(|(&a, &t)| {
+                if a == t {
+                    0.0
+                } else {
+                    (a - t) / (a * (1.0 - a))
+                }
+            })
             .collect();
-        elementwise(dl_da, "p − y (the sigmoid's derivative cancels)")
+        elementwise(
+            dl_da,
+            "p − y (the sigmoid's derivative cancels)",
+            "dL/da = (p − y) / (p(1 − p)) (derivative of the loss), da/dz = p(1 − p) (derivative of the sigmoid)",
+        )
     } else if loss == Loss::Softmax {
         // L = −Σ y ln a, so dL/da_j = −y_j / a_j; da_j/dz_k = a_j(δ_jk − a_k).
-        let dl_da: Vec<f64> = p.iter().zip(y).map(|(a, t)| -t / a).collect();
-        let product = (0..p.len())
+        let dl_da: Vec<f64> = p
+            .iter()
+            .zip(y)
+            .map(|(a, &t)| if t == 0.0 { 0.0 } else { -t / a })
+            .collect();
+        let chain_product = (0..p.len())
             .map(|k| {
                 (0..p.len())
                     .filter(|&j| y[j] != 0.0)
@@ -688,20 +735,59 @@ fn output_factors(
                     .sum()
             })
             .collect();
-        (
+        Factors {
+            a: output,
             dl_da,
-            None,
-            product,
-            "p − y (the softmax Jacobian diag(p) − p pᵀ cancels against −y/p)".to_string(),
-        )
+            da_dz: None,
+            chain_product,
+            delta_formula: "p − y (the softmax Jacobian diag(p) − p pᵀ cancels against −y/p)"
+                .to_string(),
+            factors: "dL/da = −y/p; da/dz is the softmax Jacobian diag(p) − p pᵀ".to_string(),
+        }
+    } else if loss == Loss::Huber {
+        // L = Σ h(m_k) with m_k = s_k z_k, s_k = +1 for a gold label, else
+        // −1: dL/dm = h'(m), dm/dz = s. p = σ(z) is shown, not used.
+        let sign: Vec<f64> = y
+            .iter()
+            .map(|&t| if t > 0.0 { 1.0 } else { -1.0 })
+            .collect();
+        let dl_da: Vec<f64> = z
+            .iter()
+            .zip(&sign)
+            .map(|(&z, &s)| {
+                let m = s * z;
+                if m >= 1.0 {
+                    0.0
+                } else if m >= -1.0 {
+                    -2.0 * (1.0 - m)
+                } else {
+                    -4.0
+                }
+            })
+            .collect();
+        let chain_product = dl_da.iter().zip(&sign).map(|(d, s)| d * s).collect();
+        Factors {
+            a: "m = ±z, the margin (+ for a gold label); p = σ(z) only ranks".to_string(),
+            dl_da,
+            da_dz: Some(sign),
+            chain_product,
+            delta_formula:
+                "±h'(m): 0 beyond the margin (m ≥ 1), ∓2(1 − m) within it, ∓4 below m = −1"
+                    .to_string(),
+            factors:
+                "dL/da = h'(m) (derivative of the loss), da/dz = dm/dz = ±1 (the label's sign)"
+                    .to_string(),
+        }
     } else {
         let n = p.len();
-        (
-            vec![f64::NAN; n],
-            None,
-            vec![f64::NAN; n],
-            "as the loss computes it".to_string(),
-        )
+        Factors {
+            a: output,
+            dl_da: vec![f64::NAN; n],
+            da_dz: None,
+            chain_product: vec![f64::NAN; n],
+            delta_formula: "as the loss computes it".to_string(),
+            factors: "the factors of this loss are not traced".to_string(),
+        }
     }
 }
 

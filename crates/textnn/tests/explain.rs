@@ -235,6 +235,61 @@ fn softmax_delta_is_p_minus_y_and_the_jacobian_product_agrees() {
 }
 
 #[test]
+fn huber_factors_are_the_margin_loss_derivative_and_the_label_sign() {
+    // The modified Huber output has no activation between z and the loss:
+    // a is the margin m = ±z, dL/dm = h'(m), dm/dz = ±1. Worked out by hand
+    // from the trace's own logits for a gold label on each side of the
+    // margin and below m = −1.
+    let mut config = TrainConfig {
+        epochs: 60,
+        learning_rate: 0.2,
+        ..TrainConfig::default_preset()
+    };
+    config.network.loss = Loss::Huber;
+    config.network.dim = 8;
+    let model = textnn::train(&config, &examples(&LIGHTS), &mut |_| {}).unwrap();
+    let mut margins_seen = [false; 3];
+    for (text, gold) in [
+        ("turn on the kitchen light", vec!["on"]),
+        ("turn on the kitchen light", vec!["weather"]),
+        ("what is the weather like", vec!["on", "off"]),
+        ("what is the weather like", vec!["weather"]),
+    ] {
+        let t = trace(&model, text, &gold, 0.1).unwrap();
+        let o = &t.output_layer;
+        assert_eq!(t.loss.name, "modified Huber");
+        assert!(o.a.starts_with("m = ±z"), "{}", o.a);
+        let sign = o.da_dz.as_ref().expect("the margin's derivative is ±1");
+        let mut loss = 0.0;
+        for k in 0..t.labels.len() {
+            let s = if gold.contains(&t.labels[k].as_str()) {
+                1.0
+            } else {
+                -1.0
+            };
+            let m = s * t.logits[k];
+            let (h, dh) = if m >= 1.0 {
+                margins_seen[0] = true;
+                (0.0, 0.0)
+            } else if m >= -1.0 {
+                margins_seen[1] = true;
+                ((1.0 - m) * (1.0 - m), -2.0 * (1.0 - m))
+            } else {
+                margins_seen[2] = true;
+                (-4.0 * m, -4.0)
+            };
+            loss += h;
+            assert_eq!(sign[k], s, "{text} {gold:?} {k}");
+            assert_close(&format!("dL/dm {k}"), o.dl_da[k], dh);
+            assert_close(&format!("product {k}"), o.chain_product[k], s * dh);
+            assert_close(&format!("δ {k}"), o.delta[k], s * dh);
+        }
+        assert_close("loss", t.loss.value, loss);
+    }
+    assert_eq!(margins_seen, [true; 3], "each piece of h is exercised");
+}
+
+#[test]
 fn trace_rebuilds_the_bag_of_an_idf_l2_network() {
     // The bag h is rebuilt from the embedding for display; f₀(h) must equal
     // the forward pass's a₀ for every combine, with and without idf and

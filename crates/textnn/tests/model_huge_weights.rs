@@ -119,6 +119,27 @@ fn check(model: &Classifier, case: &str) {
             );
         }
     }
+    if loss != Loss::Hs {
+        // The trace's δ comes from the loss's own stable gradient; a label
+        // whose term of the loss vanishes (y = 0 under cross-entropy) has
+        // dL/da = 0 even when its p rounded to 0.
+        let gold = model.label_name(0).to_string();
+        for text in texts() {
+            let t = textnn::explain::trace(model, &text, &[&gold], 0.1)
+                .unwrap_or_else(|e| panic!("{case}: {e}"));
+            let o = &t.output_layer;
+            assert!(
+                o.delta.iter().all(|d| d.is_finite()),
+                "{case}, {text:.30?}: δ {:?}",
+                o.delta
+            );
+            if loss == Loss::Softmax {
+                for k in 1..n_labels {
+                    assert_eq!(o.dl_da[k], 0.0, "{case}, {text:.30?}: {:?}", o.dl_da);
+                }
+            }
+        }
+    }
     let report = evaluator.finish();
     assert!(report.loss.is_finite(), "{case}: {report:?}");
     assert!((0.0..=1.0).contains(&report.accuracy), "{case}: {report:?}");

@@ -320,7 +320,8 @@ fn write_trace(out: &mut impl Write, t: &Trace) -> std::io::Result<()> {
 
     writeln!(
         out,
-        "backward, output layer: dL/dW = dL/da · da/dz · dz/dW  (a = p, the output activation)"
+        "backward, output layer: dL/dW = dL/da · da/dz · dz/dW  (a = {})",
+        o.a
     )?;
     let shown = shown_labels(t);
     let label_width = shown
@@ -329,7 +330,6 @@ fn write_trace(out: &mut impl Write, t: &Trace) -> std::io::Result<()> {
         .chain(std::iter::once(5))
         .max()
         .unwrap_or(5);
-    let softmax = o.da_dz.is_none();
     writeln!(
         out,
         "  {:<label_width$} {:>12} {:>12} {:>4} {:>12} {:>12} {:>12} {:>12}",
@@ -360,20 +360,18 @@ fn write_trace(out: &mut impl Write, t: &Trace) -> std::io::Result<()> {
             t.labels.len() - shown.len()
         )?;
     }
-    if t.loss.name == "squared error" {
+    writeln!(
+        out,
+        "  {}; their product is δ = {}",
+        o.factors, o.delta_formula
+    )?;
+    let shown_finite = |v: &[f64]| shown.iter().all(|&k| v[k].is_finite());
+    if !shown_finite(&o.dl_da) || !shown_finite(&o.chain_product) {
         writeln!(
             out,
-            "  dL/da = p − y (derivative of the loss), da/dz = p(1 − p) (derivative of the sigmoid), δ = {}",
-            o.delta_formula
+            "  (inf or NaN above: p rounded to exactly 0 or 1, so the factor divides by 0 or multiplies 0 by ∞; \
+             δ is computed from z and y directly, as training computes it)"
         )?;
-    } else if softmax {
-        writeln!(
-            out,
-            "  dL/da = −y/p; da/dz is the softmax Jacobian diag(p) − p pᵀ; their product is δ = {}",
-            o.delta_formula
-        )?;
-    } else {
-        writeln!(out, "  δ = {}", o.delta_formula)?;
     }
     writeln!(
         out,
