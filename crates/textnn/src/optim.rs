@@ -71,7 +71,11 @@ impl std::fmt::Display for OptimizerKind {
 pub struct OptimizerConfig {
     /// Update rule.
     pub kind: OptimizerKind,
-    /// L2 penalty λ (0 = none).
+    /// L2 penalty λ (0 = none): each step adds `λ w` to the gradient of
+    /// the weights it updates, that is every dense weight and bias and the
+    /// embedding rows of the step's features. Rows a step does not touch
+    /// are not decayed (the lazy form usual for sparse inputs), so a rare
+    /// feature's row shrinks less than under a penalty on all weights.
     pub l2: f32,
     /// Largest gradient L2 norm; larger gradients are scaled down to it.
     pub clip_grad: Option<f32>,

@@ -132,7 +132,7 @@ pub struct ModelArgs {
     /// Dropout rate on the embedding output and hidden layers [default: 0].
     #[arg(long)]
     pub dropout: Option<f32>,
-    /// L2 penalty [default: 0].
+    /// L2 penalty λ: each step adds λ·w to the gradient of the weights it updates (dense weights and biases, and the embedding rows of the step's features; other rows are not decayed) [default: 0].
     #[arg(long)]
     pub l2: Option<f32>,
     /// Largest gradient L2 norm [default: no clipping].
