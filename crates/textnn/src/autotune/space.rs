@@ -84,7 +84,7 @@ impl Default for SearchSpace {
                 vec![256, 128],
             ],
             activations: vec![Activation::Relu, Activation::Tanh, Activation::Sigmoid],
-            losses: vec![Loss::Softmax, Loss::Ova, Loss::Hs],
+            losses: vec![Loss::Softmax, Loss::Ova, Loss::Hs, Loss::Huber],
             dropout: (0.0, 0.5),
         }
     }
@@ -190,12 +190,34 @@ impl Sampler {
                 space.activations[rng.gen_range(0..space.activations.len())];
         }
         if !space.losses.is_empty() && rng.gen_bool(LOSS_SWITCH_PROBABILITY) {
-            c.network.loss = space.losses[rng.gen_range(0..space.losses.len())];
+            let loss = space.losses[rng.gen_range(0..space.losses.len())];
+            switch_loss(&mut c, loss, space.learning_rate);
         }
         let dropout = c.dropout as f64 + normal((0.1, 0.05), t, rng);
         c.dropout = (dropout as f32).clamp(space.dropout.0, space.dropout.1);
         c
     }
+}
+
+/// A learning rate that suits `loss` on the default preset's features:
+/// the cross-entropy losses learn at rates around 0.5, the modified Huber
+/// loss diverges there (its gradient does not shrink as a label becomes
+/// right, only at the margin) and works at 0.02–0.05 (BENCHMARKS.md).
+fn typical_learning_rate(loss: Loss) -> f64 {
+    if loss == Loss::Huber {
+        0.03
+    } else {
+        0.5
+    }
+}
+
+/// Sets `config`'s loss to `loss`, carrying the learning rate over in
+/// proportion: a rate twice the old loss's typical one stays twice the
+/// new loss's, within `range`.
+fn switch_loss(config: &mut TrainConfig, loss: Loss, range: (f32, f32)) {
+    let ratio = typical_learning_rate(loss) / typical_learning_rate(config.network.loss);
+    config.learning_rate = ((config.learning_rate as f64 * ratio) as f32).clamp(range.0, range.1);
+    config.network.loss = loss;
 }
 
 /// fastText's annealed spread: `start` for the first quarter of the
@@ -273,6 +295,40 @@ mod tests {
 
     fn starts() -> Vec<TrainConfig> {
         vec![TrainConfig::default_preset(), TrainConfig::fasttext()]
+    }
+
+    #[test]
+    fn a_loss_switch_carries_the_learning_rate_over_in_proportion() {
+        let range = SearchSpace::default().learning_rate;
+        let mut c = TrainConfig::default_preset();
+        c.learning_rate = 1.0;
+        switch_loss(&mut c, Loss::Huber, range);
+        assert_eq!(c.network.loss, Loss::Huber);
+        assert!((c.learning_rate - 0.06).abs() < 1e-6, "{}", c.learning_rate);
+        switch_loss(&mut c, Loss::Ova, range);
+        assert!((c.learning_rate - 1.0).abs() < 1e-6, "{}", c.learning_rate);
+        // Between the cross-entropy losses the rate stays; the range holds.
+        switch_loss(&mut c, Loss::Hs, range);
+        assert!((c.learning_rate - 1.0).abs() < 1e-6);
+        c.learning_rate = 0.01;
+        switch_loss(&mut c, Loss::Huber, range);
+        assert_eq!(c.learning_rate, range.0);
+    }
+
+    #[test]
+    fn mutations_reach_every_loss_and_huber_at_its_own_rates() {
+        let mut sampler = Sampler::new(SearchSpace::default(), Vec::new(), 3);
+        let best = TrainConfig::default_preset();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..2000 {
+            let c = sampler.propose(&best, 0.9);
+            seen.insert(c.network.loss.name());
+            if c.network.loss == Loss::Huber {
+                // 0.5 · 2^N(0, σ ≤ 1.9) scaled by 0.03 / 0.5.
+                assert!(c.learning_rate < 0.5, "{}", c.learning_rate);
+            }
+        }
+        assert_eq!(seen.len(), 4, "{seen:?}");
     }
 
     #[test]
