@@ -120,13 +120,27 @@ def run_sklearn(args, kind):
     test_texts, test_labels = read_fasttext(args.test)
     multilabel = any(len(g) > 1 for g in train_labels)
 
-    vectorizer = TfidfVectorizer(
-        sublinear_tf=True, ngram_range=(1, 2), min_df=1, lowercase=True
-    )
+    if args.sklearn_defaults:
+        # Everything at scikit-learn's defaults, as a first try would be
+        # written: unigrams, raw tf, LogisticRegression() (lbfgs, C 1,
+        # multinomial) and SGDClassifier() (hinge, alpha 1e-4).
+        vectorizer = TfidfVectorizer()
+        vectorizer_name = "TfidfVectorizer()"
+    else:
+        vectorizer = TfidfVectorizer(
+            sublinear_tf=True, ngram_range=(1, 2), min_df=1, lowercase=True
+        )
+        vectorizer_name = (
+            "TfidfVectorizer(sublinear_tf=True, ngram_range=(1,2), min_df=1, lowercase=True)"
+        )
     x_train = vectorizer.fit_transform(train_texts)
     x_test = vectorizer.transform(test_texts)
 
-    if kind == "lr":
+    if args.sklearn_defaults:
+        base = LogisticRegression() if kind == "lr" else SGDClassifier(random_state=0)
+        params = {"estimator": f"{type(base).__name__}() at its defaults",
+                  "scheme": "one-vs-rest for multi-label data, else the estimator's own"}
+    elif kind == "lr":
         # liblinear fits one binary problem per class (one-vs-rest); wrapping it
         # in OneVsRestClassifier says so explicitly and handles multi-label too.
         # The dual solver reaches the same model as the primal one, but with far
@@ -151,7 +165,10 @@ def run_sklearn(args, kind):
             classes = binarizer.classes_
         else:
             y = [g[0] for g in train_labels]
-            model = OneVsRestClassifier(base, n_jobs=args.jobs).fit(x_train, y)
+            if args.sklearn_defaults:
+                model = base.fit(x_train, y)
+            else:
+                model = OneVsRestClassifier(base, n_jobs=args.jobs).fit(x_train, y)
             classes = model.classes_
         scores = model.decision_function(x_test)
     if scores.ndim == 1:  # two classes: one score, positive = classes[1]
@@ -162,7 +179,7 @@ def run_sklearn(args, kind):
     seconds = time.perf_counter() - start
     params.update(
         {
-            "vectorizer": "TfidfVectorizer(sublinear_tf=True, ngram_range=(1,2), min_df=1, lowercase=True)",
+            "vectorizer": vectorizer_name,
             "features": int(x_train.shape[1]),
             "multilabel": multilabel,
         }
@@ -192,6 +209,10 @@ def main():
     p.add_argument("--alpha", type=float, default=1e-5, help="SGDClassifier alpha [1e-5]")
     p.add_argument("--sgd-loss", default="modified_huber", help="SGDClassifier loss [modified_huber]")
     p.add_argument("--jobs", type=int, default=1, help="scikit-learn one-vs-rest jobs [1]")
+    p.add_argument("--sklearn-defaults", action="store_true",
+                   help="sklearn-lr/sklearn-sgd with every setting at scikit-learn's defaults "
+                        "(TfidfVectorizer(), LogisticRegression(), SGDClassifier()) instead of "
+                        "the tuned anchors; --C and --alpha are then ignored")
     args = p.parse_args()
 
     if args.valid and not os.path.exists(args.valid):
