@@ -325,11 +325,21 @@ fn chosen_before(config: &TrainConfig, run: &RunOptions) -> Result<Option<TrainC
         return Ok(None);
     };
     let recorded = super::checkpoint::recorded_settings(path)?;
-    Ok(recorded.epochs_chosen.is_some().then(|| TrainConfig {
-        epochs: recorded.epochs,
-        epochs_chosen: recorded.epochs_chosen,
-        ..config.clone()
-    }))
+    let epochs = recorded
+        .get("epochs")
+        .and_then(|e| serde_json::from_value::<usize>(e.clone()).ok());
+    let chosen = recorded
+        .get("epochs_chosen")
+        .and_then(|c| serde_json::from_value::<Option<EpochsChosen>>(c.clone()).ok())
+        .flatten();
+    Ok(match (epochs, chosen) {
+        (Some(epochs), Some(chosen)) => Some(TrainConfig {
+            epochs,
+            epochs_chosen: Some(chosen),
+            ..config.clone()
+        }),
+        _ => None,
+    })
 }
 
 fn validate(auto: &AutoEpochs) -> Result<()> {

@@ -157,20 +157,17 @@ fn header(path: &Path, first: Option<OwnedSection>) -> Result<Header> {
     Ok(header)
 }
 
-/// The settings of the run that wrote the checkpoint at `path`, read from
-/// its header alone (the file is checked whole, as [`load`] checks it).
-/// A resumed run whose epochs were chosen on a validation slice learns
-/// the choice from here instead of running the probe again.
-pub(super) fn recorded_settings(path: &Path) -> Result<TrainConfig> {
+/// The settings of the run that wrote the checkpoint at `path`, as the
+/// JSON its header holds (the file is checked whole, as [`load`] checks
+/// it). A resumed run whose epochs were chosen on a validation slice
+/// learns the choice from here instead of running the probe again; any
+/// other difference is for [`load`] to name.
+pub(super) fn recorded_settings(path: &Path) -> Result<serde_json::Value> {
     let first = format::read_file_sections(path, &[])
         .map_err(not_readable)?
         .into_iter()
         .next();
-    let header = header(path, first)?;
-    serde_json::from_value(header.settings).map_err(|e| Error::BadModel {
-        path: path.display().to_string(),
-        message: format!("the checkpoint's settings are not valid: {e}"),
-    })
+    Ok(header(path, first)?.settings)
 }
 
 /// Says that a file which failed to read as sections is not a checkpoint.
