@@ -72,7 +72,10 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) if output::is_broken_pipe(&e) => ExitCode::SUCCESS,
-        Err(e) if matches!(e.downcast_ref(), Some(textnn::Error::Interrupted { .. })) => {
+        Err(e)
+            if e.downcast_ref::<textnn::Error>()
+                .is_some_and(textnn::Error::is_interruption) =>
+        {
             // The shell's code for "ended by Ctrl-C" (128 + SIGINT).
             eprintln!("textnn: {e:#}");
             ExitCode::from(130)

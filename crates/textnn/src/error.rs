@@ -71,6 +71,31 @@ pub enum Error {
         /// The checkpoint written on the way out, if checkpoints are on.
         checkpoint: Option<PathBuf>,
     },
+    /// Training was asked to stop (Ctrl-C) while the number of epochs was
+    /// being chosen on a validation slice, before the run that writes
+    /// checkpoints.
+    #[error(
+        "training interrupted while choosing the number of epochs (epoch {epoch} of the {of}-epoch \
+         probe), before any checkpoint is written: run the command again to start over, or give \
+         --epochs N to skip the choice"
+    )]
+    InterruptedChoosingEpochs {
+        /// The probe's epoch in progress.
+        epoch: usize,
+        /// The probe's epochs.
+        of: usize,
+    },
+}
+
+impl Error {
+    /// Whether training stopped because it was asked to (Ctrl-C), either
+    /// way: the process should end with the shell's code for that.
+    pub fn is_interruption(&self) -> bool {
+        matches!(
+            self,
+            Error::Interrupted { .. } | Error::InterruptedChoosingEpochs { .. }
+        )
+    }
 }
 
 /// `x` as a person writes it: plain for everyday sizes, else `1e30`.

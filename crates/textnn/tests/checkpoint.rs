@@ -386,3 +386,59 @@ fn resuming_a_run_with_chosen_epochs_does_not_choose_them_again() {
         "the resumed run's model differs from the uninterrupted one"
     );
 }
+
+/// Ctrl-C while the epochs are being chosen stops the probe; nothing was
+/// checkpointed yet (the probe writes none), and the error says so and
+/// what to do instead of pointing at a checkpoint option the user gave.
+#[test]
+fn an_interruption_while_choosing_epochs_says_so() {
+    use textnn::train::auto_epochs::{train_auto, AutoEpochs, AutoEvent};
+    use textnn::train::Examples;
+    let examples = ha_sample();
+    let config = TrainConfig {
+        threads: 2,
+        ..TrainConfig::default_preset()
+    };
+    let auto = AutoEpochs {
+        fraction: 0.2,
+        max_epochs: 8,
+        window: 3,
+        min_epochs: 3,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let policy = CheckpointPolicy {
+        path: checkpoint_path(&dir),
+        every: 250,
+    };
+    let stop = AtomicBool::new(false);
+    let run = RunOptions {
+        checkpoint: Some(policy.clone()),
+        stop: Some(&stop),
+        ..RunOptions::default()
+    };
+    let error = train_auto(
+        &config,
+        &Examples::Memory(&examples),
+        &auto,
+        &run,
+        &mut |event| {
+            if let AutoEvent::Probe(TrainEvent::Epoch(_)) = event {
+                stop.store(true, Ordering::Relaxed);
+            }
+        },
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert!(
+        matches!(error, Error::InterruptedChoosingEpochs { of: 8, .. }),
+        "{error:?}"
+    );
+    assert!(error.is_interruption());
+    let message = error.to_string();
+    assert!(
+        message.contains("choosing the number of epochs"),
+        "{message}"
+    );
+    assert!(message.contains("--epochs N"), "{message}");
+    assert!(!policy.path.exists(), "the probe wrote a checkpoint");
+}

@@ -293,6 +293,13 @@ pub fn train_auto(
     }
     let choice = choose_epochs(config, examples, auto, run, &mut |event| {
         observer(AutoEvent::Probe(event))
+    })
+    .map_err(|e| match e {
+        Error::Interrupted { epoch, .. } => Error::InterruptedChoosingEpochs {
+            epoch,
+            of: auto.max_epochs,
+        },
+        other => other,
     })?;
     let final_config = match &choice {
         Some(choice) => {
