@@ -12,6 +12,14 @@ fi
 dir=$1
 seeds=$2
 shift 2
+if ! [[ "$seeds" =~ ^[1-9][0-9]*$ ]]; then
+  echo "$0: SEEDS is how many seeds to run (1 to SEEDS), a positive whole number; got '$seeds'" >&2
+  exit 2
+fi
+if [ ! -f "$dir/train.txt" ] || [ ! -f "$dir/test.txt" ]; then
+  echo "$0: $dir needs train.txt and test.txt" >&2
+  exit 2
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${TEXTNN_BIN:-}" ]; then
   (cd "$root" && cargo build --release -q -p textnn-cli)
