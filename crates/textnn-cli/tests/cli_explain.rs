@@ -208,6 +208,10 @@ fn trace_of_a_huber_model_shows_the_margin_and_no_nan() {
     );
     assert!(out.contains("(a = m = ±z, the margin"), "{out}");
     assert!(out.contains("da/dz = dm/dz = ±1"), "{out}");
+    assert!(
+        out.contains("da/dz is the margin's derivative (±1)"),
+        "{out}"
+    );
     assert!(!out.contains("Jacobian"), "{out}");
     assert!(!out.contains("NaN") && !out.contains("inf"), "{out}");
 }

@@ -497,9 +497,15 @@ fn write_trace(out: &mut impl Write, t: &Trace) -> std::io::Result<()> {
         writeln!(out, "  signs: {}", tutorial.sign_convention)?;
     }
     writeln!(out)?;
+    // Under the modified Huber loss `a` is the margin, not an activation.
+    let da_dz = if t.loss.name == "modified Huber" {
+        "the margin's derivative (±1)"
+    } else {
+        "the activation's derivative"
+    };
     writeln!(
         out,
-        "The loss ({} = {}) measures the error. da/dz is the activation's derivative: one factor \
+        "The loss ({} = {}) measures the error. da/dz is {da_dz}: one factor \
          of the gradient, not an error measure. The optimizer steps against the gradient, scaled \
          by the learning rate.",
         t.loss.name,
