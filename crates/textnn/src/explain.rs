@@ -44,6 +44,7 @@
 
 use crate::features::Featurizer;
 use crate::model::Classifier;
+use crate::nn::loss::modified_huber_slope;
 use crate::nn::network::{count_in_sorted, term_frequency};
 use crate::nn::{Activation, Combine, Gradients, Loss, Network, Workspace};
 use crate::{Error, Result};
@@ -754,16 +755,7 @@ fn output_factors(loss: Loss, z: &[f64], p: &[f64], y: &[f64]) -> Factors {
         let dl_da: Vec<f64> = z
             .iter()
             .zip(&sign)
-            .map(|(&z, &s)| {
-                let m = s * z;
-                if m >= 1.0 {
-                    0.0
-                } else if m >= -1.0 {
-                    -2.0 * (1.0 - m)
-                } else {
-                    -4.0
-                }
-            })
+            .map(|(&z, &s)| modified_huber_slope(s * z))
             .collect();
         let chain_product = dl_da.iter().zip(&sign).map(|(d, s)| d * s).collect();
         Factors {

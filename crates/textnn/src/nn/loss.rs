@@ -175,14 +175,7 @@ impl Loss {
                 } else {
                     -F::one()
                 };
-                let m = y * z;
-                *d = if m >= F::one() {
-                    F::zero()
-                } else if m >= -F::one() {
-                    y * F::c(-2.0) * (F::one() - m)
-                } else {
-                    y * F::c(-4.0)
-                };
+                *d = y * modified_huber_slope(y * z);
             }
             return;
         }
@@ -291,6 +284,19 @@ fn modified_huber(m: f64) -> f64 {
         gap * gap
     } else {
         -4.0 * m
+    }
+}
+
+/// `h'(m)`, the slope of [`modified_huber`]: 0 beyond the margin
+/// (`m ≥ 1`), `-2(1 - m)` within it, `-4` below `m = -1`. Training's
+/// gradient and `explain --trace` both use it.
+pub fn modified_huber_slope<F: Scalar>(m: F) -> F {
+    if m >= F::one() {
+        F::zero()
+    } else if m >= -F::one() {
+        F::c(-2.0) * (F::one() - m)
+    } else {
+        F::c(-4.0)
     }
 }
 
