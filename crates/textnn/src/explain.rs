@@ -309,6 +309,9 @@ pub struct TraceOutputLayer {
     pub da_dz: Option<Vec<f64>>,
     /// One line saying what `dL/da` and `da/dz` are for this loss.
     pub factors: String,
+    /// What `da/dz` is, in a few words ("the activation's derivative", or
+    /// for the modified Huber loss "the margin's derivative (±1)").
+    pub da_dz_is: String,
     /// `dL/da · da/dz` multiplied out here (for softmax: the Jacobian
     /// product `Σ_j dL/da_j · da_j/dz_k`), to compare with `delta`.
     pub chain_product: Vec<f64>,
@@ -519,6 +522,7 @@ pub fn trace(model: &Classifier, text: &str, gold: &[&str], learning_rate: f64) 
         chain_product,
         delta_formula,
         factors,
+        da_dz_is,
     } = output_factors(loss, &logits, &probabilities, &targets);
     let n_dense = network.layers.len();
     let input = if n_dense >= 2 {
@@ -539,6 +543,7 @@ pub fn trace(model: &Classifier, text: &str, gold: &[&str], learning_rate: f64) 
         dl_da,
         da_dz,
         factors,
+        da_dz_is: da_dz_is.to_string(),
         chain_product,
         delta,
         delta_formula,
@@ -663,6 +668,7 @@ struct Factors {
     chain_product: Vec<f64>,
     delta_formula: String,
     factors: String,
+    da_dz_is: &'static str,
 }
 
 /// `dL/da`, `da/dz`, their product and what `δ = dL/dz` simplifies to,
@@ -690,6 +696,7 @@ fn output_factors(loss: Loss, z: &[f64], p: &[f64], y: &[f64]) -> Factors {
             chain_product,
             delta_formula: formula.to_string(),
             factors: factors.to_string(),
+            da_dz_is: "the activation's derivative",
         }
     };
     if loss == Loss::Squared {
@@ -744,6 +751,7 @@ fn output_factors(loss: Loss, z: &[f64], p: &[f64], y: &[f64]) -> Factors {
             delta_formula: "p − y (the softmax Jacobian diag(p) − p pᵀ cancels against −y/p)"
                 .to_string(),
             factors: "dL/da = −y/p; da/dz is the softmax Jacobian diag(p) − p pᵀ".to_string(),
+            da_dz_is: "the activation's derivative",
         }
     } else if loss == Loss::Huber {
         // L = Σ h(m_k) with m_k = s_k z_k, s_k = +1 for a gold label, else
@@ -769,6 +777,7 @@ fn output_factors(loss: Loss, z: &[f64], p: &[f64], y: &[f64]) -> Factors {
             factors:
                 "dL/da = h'(m) (derivative of the loss), da/dz = dm/dz = ±1 (the label's sign)"
                     .to_string(),
+            da_dz_is: "the margin's derivative (±1)",
         }
     } else {
         let n = p.len();
@@ -779,6 +788,7 @@ fn output_factors(loss: Loss, z: &[f64], p: &[f64], y: &[f64]) -> Factors {
             chain_product: vec![f64::NAN; n],
             delta_formula: "as the loss computes it".to_string(),
             factors: "the factors of this loss are not traced".to_string(),
+            da_dz_is: "the output's derivative",
         }
     }
 }

@@ -497,19 +497,14 @@ fn write_trace(out: &mut impl Write, t: &Trace) -> std::io::Result<()> {
         writeln!(out, "  signs: {}", tutorial.sign_convention)?;
     }
     writeln!(out)?;
-    // Under the modified Huber loss `a` is the margin, not an activation.
-    let da_dz = if t.loss.name == "modified Huber" {
-        "the margin's derivative (±1)"
-    } else {
-        "the activation's derivative"
-    };
     writeln!(
         out,
-        "The loss ({} = {}) measures the error. da/dz is {da_dz}: one factor \
+        "The loss ({} = {}) measures the error. da/dz is {}: one factor \
          of the gradient, not an error measure. The optimizer steps against the gradient, scaled \
          by the learning rate.",
         t.loss.name,
-        size(t.loss.value)
+        size(t.loss.value),
+        t.output_layer.da_dz_is
     )?;
     Ok(())
 }
