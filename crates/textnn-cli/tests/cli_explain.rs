@@ -166,17 +166,22 @@ fn trace_json_has_every_factor_and_the_requested_learning_rate() {
     }
 }
 
-#[test]
-fn trace_of_a_softmax_model_shows_that_the_jacobian_cancels() {
-    let trained = train_fasttext();
-    let out = success(&run([
+/// `explain --trace` of "play some music" labelled music.
+fn trace_of_play_some_music(trained: &Trained) -> String {
+    success(&run([
         "explain",
         trained.path(),
         "play some music",
         "--trace",
         "--label",
         "music",
-    ]));
+    ]))
+}
+
+#[test]
+fn trace_of_a_softmax_model_shows_that_the_jacobian_cancels() {
+    let trained = train_fasttext();
+    let out = trace_of_play_some_music(&trained);
     assert!(
         out.contains("loss      cross-entropy L = −Σ_k y_k ln p_k"),
         "{out}"
@@ -194,14 +199,7 @@ fn trace_of_a_huber_model_shows_the_margin_and_no_nan() {
         &common::data("train.txt"),
         &["--loss", "huber", "--lr", "0.05"],
     );
-    let out = success(&run([
-        "explain",
-        trained.path(),
-        "play some music",
-        "--trace",
-        "--label",
-        "music",
-    ]));
+    let out = trace_of_play_some_music(&trained);
     assert!(
         out.contains("loss      modified Huber L = Σ_k h(m_k)"),
         "{out}"

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use textnn::data::{read_file, Example, ReadOptions};
 use textnn::nn::{Activation, Loss};
 use textnn::optim::{OptimizerConfig, OptimizerKind};
-use textnn::train::{train_with, Batch, CheckpointPolicy, RunOptions, TrainEvent};
+use textnn::train::auto_epochs::{train_auto, AutoEpochs, AutoEvent};
+use textnn::train::{train_with, Batch, CheckpointPolicy, Examples, RunOptions, TrainEvent};
 use textnn::{Error, TrainConfig};
 
 fn ha_sample() -> Vec<Example> {
@@ -312,15 +313,9 @@ fn a_checkpoint_of_other_settings_or_data_or_a_damaged_one_is_refused() {
     assert!(message.contains("missing"), "{message}");
 }
 
-/// The default preset chooses its epochs on a validation slice before the
-/// final run. A checkpoint of the final run records the choice, so
-/// resuming goes straight on with it: no probe run again, and the same
-/// bytes as a run never stopped.
-#[test]
-fn resuming_a_run_with_chosen_epochs_does_not_choose_them_again() {
-    use textnn::train::auto_epochs::{train_auto, AutoEpochs, AutoEvent};
-    use textnn::train::Examples;
-    let examples = ha_sample();
+/// The default preset on 2 threads, and an epoch probe of 8 epochs on a
+/// 20 % slice (the default's 40 would make the tests slow).
+fn default_with_a_short_probe() -> (TrainConfig, AutoEpochs) {
     let config = TrainConfig {
         threads: 2,
         ..TrainConfig::default_preset()
@@ -331,6 +326,17 @@ fn resuming_a_run_with_chosen_epochs_does_not_choose_them_again() {
         window: 3,
         min_epochs: 3,
     };
+    (config, auto)
+}
+
+/// The default preset chooses its epochs on a validation slice before the
+/// final run. A checkpoint of the final run records the choice, so
+/// resuming goes straight on with it: no probe run again, and the same
+/// bytes as a run never stopped.
+#[test]
+fn resuming_a_run_with_chosen_epochs_does_not_choose_them_again() {
+    let examples = ha_sample();
+    let (config, auto) = default_with_a_short_probe();
     let data = Examples::Memory(&examples);
     let (whole, choice) =
         train_auto(&config, &data, &auto, &RunOptions::default(), &mut |_| {}).unwrap();
@@ -392,19 +398,8 @@ fn resuming_a_run_with_chosen_epochs_does_not_choose_them_again() {
 /// what to do instead of pointing at a checkpoint option the user gave.
 #[test]
 fn an_interruption_while_choosing_epochs_says_so() {
-    use textnn::train::auto_epochs::{train_auto, AutoEpochs, AutoEvent};
-    use textnn::train::Examples;
     let examples = ha_sample();
-    let config = TrainConfig {
-        threads: 2,
-        ..TrainConfig::default_preset()
-    };
-    let auto = AutoEpochs {
-        fraction: 0.2,
-        max_epochs: 8,
-        window: 3,
-        min_epochs: 3,
-    };
+    let (config, auto) = default_with_a_short_probe();
     let dir = tempfile::tempdir().unwrap();
     let policy = CheckpointPolicy {
         path: checkpoint_path(&dir),
