@@ -489,6 +489,53 @@ pub fn read_file_sections(path: &Path, float_tags: &[[u8; 4]]) -> Result<Vec<Own
     Ok(sections)
 }
 
+/// The first section of the file at `path`, as bytes, after the checks
+/// of the container's header (magic, version, lengths) and of that
+/// section's own length; the rest of the file is not read, so its
+/// checksum is not verified here. For a small header section in front of
+/// large weights (a checkpoint's settings), which a full
+/// [`read_file_sections`] verifies later. `None` when the file has no
+/// section.
+pub fn read_first_section(path: &Path) -> Result<Option<OwnedSection>> {
+    let source = path.display().to_string();
+    let io_error = |e: io::Error| Error::io(path, e);
+    let file = File::open(path).map_err(io_error)?;
+    let file_len = file.metadata().map_err(io_error)?.len();
+    let mut reader = HashingReader {
+        inner: io::BufReader::with_capacity(1 << 16, file),
+        hasher: crc32fast::Hasher::new(),
+    };
+    let mut head = [0u8; HEADER_LEN];
+    let head_len = file_len.min(HEADER_LEN as u64) as usize;
+    reader.read_exact(&mut head[..head_len]).map_err(io_error)?;
+    let (n_sections, body_len) = check_header(&source, &head[..head_len], file_len)?;
+    let mut body = FileSections {
+        reader: &mut reader,
+        buffer: Vec::new(),
+        float_tags: &[],
+        path,
+    };
+    if n_sections == 0 || body_len < SECTION_HEADER_LEN as u64 {
+        return Ok(None);
+    }
+    let header = body.header()?;
+    let tag: [u8; 4] = header[..4].try_into().expect("4 bytes");
+    let len = u64::from_le_bytes(header[4..].try_into().expect("8 bytes"));
+    if len > body_len - SECTION_HEADER_LEN as u64 {
+        return Err(Error::BadModel {
+            path: source,
+            message: format!(
+                "section {} claims {len} bytes, only {} remain",
+                String::from_utf8_lossy(&tag),
+                body_len - SECTION_HEADER_LEN as u64
+            ),
+        });
+    }
+    // `len` is at most the body's length, which the file really has.
+    let body = body.contents(tag, len as usize)?;
+    Ok(Some(OwnedSection { tag, body }))
+}
+
 /// A body read from a file: sections tagged with one of `float_tags` (and
 /// a length that is a multiple of 4) become `f32`s as they are read,
 /// through `buffer`; the others become bytes.
@@ -757,5 +804,28 @@ mod tests {
         let path = dir.path().join("no/such/folder/m.textnn");
         let err = write_atomically(&path, b"x").unwrap_err().to_string();
         assert!(err.contains("no/such/folder"), "{err}");
+    }
+
+    #[test]
+    fn the_first_section_alone_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (bytes, _) = sample_file();
+        let path = dir.path().join("m.textnn");
+        std::fs::write(&path, &bytes).unwrap();
+        let first = read_first_section(&path).unwrap().expect("a section");
+        assert_eq!(&first.tag, b"META");
+        assert!(matches!(&first.body, SectionBody::Bytes(b) if b == b"{\"a\":[1,2]}"));
+        // A damaged header is refused as by a full read; a container
+        // without sections has none to give.
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert!(read_first_section(&path).is_err());
+        std::fs::write(&path, encode(&[])).unwrap();
+        assert!(read_first_section(&path).unwrap().is_none());
+        // A first section longer than the body is refused by name.
+        let mut long = bytes.clone();
+        long[HEADER_LEN + 4..HEADER_LEN + 12].copy_from_slice(&u64::MAX.to_le_bytes());
+        std::fs::write(&path, &long).unwrap();
+        let err = read_first_section(&path).unwrap_err().to_string();
+        assert!(err.contains("section META claims"), "{err}");
     }
 }

@@ -158,15 +158,12 @@ fn header(path: &Path, first: Option<OwnedSection>) -> Result<Header> {
 }
 
 /// The settings of the run that wrote the checkpoint at `path`, as the
-/// JSON its header holds (the file is checked whole, as [`load`] checks
-/// it). A resumed run whose epochs were chosen on a validation slice
+/// JSON its header section holds (only that section is read; [`load`]
+/// verifies the whole file after). A resumed run whose epochs were chosen on a validation slice
 /// learns the choice from here instead of running the probe again; any
 /// other difference is for [`load`] to name.
 pub(super) fn recorded_settings(path: &Path) -> Result<serde_json::Value> {
-    let first = format::read_file_sections(path, &[])
-        .map_err(not_readable)?
-        .into_iter()
-        .next();
+    let first = format::read_first_section(path).map_err(not_readable)?;
     Ok(header(path, first)?.settings)
 }
 
