@@ -449,27 +449,12 @@ pub enum SectionBody {
 /// section gets more memory than the bytes the file really has for it.
 pub fn read_file_sections(path: &Path, float_tags: &[[u8; 4]]) -> Result<Vec<OwnedSection>> {
     let source = path.display().to_string();
-    if path.is_dir() {
-        return Err(Error::BadModel {
-            path: source,
-            message: "is a directory, not a model file".into(),
-        });
-    }
     let bad = |m: String| Error::BadModel {
         path: source.clone(),
         message: m,
     };
     let io_error = |e: io::Error| Error::io(path, e);
-    let file = File::open(path).map_err(io_error)?;
-    let file_len = file.metadata().map_err(io_error)?.len();
-    let mut reader = HashingReader {
-        inner: io::BufReader::with_capacity(1 << 16, file),
-        hasher: crc32fast::Hasher::new(),
-    };
-    let mut head = [0u8; HEADER_LEN];
-    let head_len = file_len.min(HEADER_LEN as u64) as usize;
-    reader.read_exact(&mut head[..head_len]).map_err(io_error)?;
-    let (n_sections, body_len) = check_header(&source, &head[..head_len], file_len)?;
+    let (mut reader, n_sections, body_len) = open_container(path)?;
     let mut body = FileSections {
         reader: &mut reader,
         buffer: vec![0u8; 1 << 16],
@@ -489,15 +474,17 @@ pub fn read_file_sections(path: &Path, float_tags: &[[u8; 4]]) -> Result<Vec<Own
     Ok(sections)
 }
 
-/// The first section of the file at `path`, as bytes, after the checks
-/// of the container's header (magic, version, lengths) and of that
-/// section's own length; the rest of the file is not read, so its
-/// checksum is not verified here. For a small header section in front of
-/// large weights (a checkpoint's settings), which a full
-/// [`read_file_sections`] verifies later. `None` when the file has no
-/// section.
-pub fn read_first_section(path: &Path) -> Result<Option<OwnedSection>> {
+/// Opens the container at `path` and checks its header against the
+/// file's length: a reader (hashing from the first byte) positioned at the
+/// first section, the section count and the body's length.
+fn open_container(path: &Path) -> Result<(HashingReader<io::BufReader<File>>, usize, u64)> {
     let source = path.display().to_string();
+    if path.is_dir() {
+        return Err(Error::BadModel {
+            path: source,
+            message: "is a directory, not a model file".into(),
+        });
+    }
     let io_error = |e: io::Error| Error::io(path, e);
     let file = File::open(path).map_err(io_error)?;
     let file_len = file.metadata().map_err(io_error)?.len();
@@ -509,6 +496,18 @@ pub fn read_first_section(path: &Path) -> Result<Option<OwnedSection>> {
     let head_len = file_len.min(HEADER_LEN as u64) as usize;
     reader.read_exact(&mut head[..head_len]).map_err(io_error)?;
     let (n_sections, body_len) = check_header(&source, &head[..head_len], file_len)?;
+    Ok((reader, n_sections, body_len))
+}
+
+/// The first section of the file at `path`, as bytes, after the checks
+/// of the container's header (magic, version, lengths) and of that
+/// section's own length; the rest of the file is not read, so its
+/// checksum is not verified here. For a small header section in front of
+/// large weights (a checkpoint's settings), which a full
+/// [`read_file_sections`] verifies later. `None` when the file has no
+/// section.
+pub fn read_first_section(path: &Path) -> Result<Option<OwnedSection>> {
+    let (mut reader, n_sections, body_len) = open_container(path)?;
     let mut body = FileSections {
         reader: &mut reader,
         buffer: Vec::new(),
@@ -523,7 +522,7 @@ pub fn read_first_section(path: &Path) -> Result<Option<OwnedSection>> {
     let len = u64::from_le_bytes(header[4..].try_into().expect("8 bytes"));
     if len > body_len - SECTION_HEADER_LEN as u64 {
         return Err(Error::BadModel {
-            path: source,
+            path: path.display().to_string(),
             message: format!(
                 "section {} claims {len} bytes, only {} remain",
                 String::from_utf8_lossy(&tag),
