@@ -287,7 +287,7 @@ fn modified_huber(m: f64) -> f64 {
     }
 }
 
-/// `h'(m)`, the slope of [`modified_huber`]: 0 beyond the margin
+/// `h'(m)`, the slope of the modified Huber loss `h`: 0 beyond the margin
 /// (`m ≥ 1`), `-2(1 - m)` within it, `-4` below `m = -1`. Training's
 /// gradient and `explain --trace` both use it.
 pub fn modified_huber_slope<F: Scalar>(m: F) -> F {
