@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod environment;
 mod interrupt;
 mod output;
 mod report;
@@ -52,9 +53,9 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    // The library's kernels fall back to the fastest ones on a TEXTNN_KERNELS
-    // value they do not know; a misspelt value is a usage error here.
-    if let Err(e) = textnn::linalg::kernels::Kernels::from_env() {
+    // The environment is read here, not in the library: TEXTNN_KERNELS picks
+    // the f32 kernels before any work; a misspelt value is a usage error.
+    if let Err(e) = environment::select_kernels() {
         eprintln!("textnn: {e}");
         return ExitCode::from(2);
     }

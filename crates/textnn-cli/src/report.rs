@@ -168,14 +168,16 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// An empty recorder; `initial_learning_rate` is the rate at 0 examples.
-    pub fn new(initial_learning_rate: f32) -> Self {
+    /// An empty recorder. The learning rate at 0 examples comes from the
+    /// run's plan ([`TrainEvent::Planned`]): the rate training really
+    /// starts from, which the data may have decided.
+    pub fn new() -> Self {
         Recorder {
             examples_per_epoch: 0,
             epochs_planned: 0,
             epochs: Vec::new(),
             evaluations: Vec::new(),
-            learning_rate: vec![(0.0, f64::from(initial_learning_rate))],
+            learning_rate: Vec::new(),
             stopped_early: None,
         }
     }
@@ -185,6 +187,9 @@ impl Recorder {
         match event {
             TrainEvent::Prepared { examples, .. } => self.examples_per_epoch = *examples,
             TrainEvent::Read { .. } => {}
+            TrainEvent::Planned(plan) => {
+                self.learning_rate = vec![(0.0, f64::from(plan.config.learning_rate))];
+            }
             TrainEvent::Progress {
                 epoch,
                 epochs,
@@ -891,6 +896,19 @@ fn tag_series(svg: &str, colour: RGBColor, class: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A recorder that has seen a plan starting at `learning_rate`.
+    fn recorder_starting_at(learning_rate: f32) -> Recorder {
+        let mut recorder = Recorder::new();
+        recorder.record(&TrainEvent::Planned(Box::new(textnn::train::plan::Plan {
+            config: textnn::TrainConfig {
+                learning_rate,
+                ..textnn::TrainConfig::fasttext()
+            },
+            decisions: Vec::new(),
+        })));
+        recorder
+    }
     use textnn::train::{EpochStats, Evaluation};
 
     fn epoch(epoch: usize, loss: f64, error_rate: f64, valid: Option<(f64, f64)>) -> TrainEvent {
@@ -961,7 +979,7 @@ mod tests {
 
     #[test]
     fn epochs_are_placed_at_examples_seen() {
-        let mut recorder = Recorder::new(0.1);
+        let mut recorder = recorder_starting_at(0.1);
         recorder.record(&prepared(40));
         recorder.record(&epoch(1, 1.0, 0.5, Some((1.1, 0.4))));
         recorder.record(&evaluation(40, 1.0, Some((1.1, 0.4)), &[]));
@@ -978,7 +996,7 @@ mod tests {
 
     #[test]
     fn evaluations_between_epochs_add_points_to_the_curves() {
-        let mut recorder = Recorder::new(0.1);
+        let mut recorder = recorder_starting_at(0.1);
         recorder.record(&prepared(40));
         recorder.record(&evaluation(20, 1.2, Some((1.3, 0.3)), &[]));
         recorder.record(&epoch(1, 1.0, 0.5, Some((1.1, 0.4))));
@@ -993,7 +1011,7 @@ mod tests {
 
     #[test]
     fn layers_give_one_gradient_line_each_and_saturation_only_where_measured() {
-        let mut recorder = Recorder::new(0.1);
+        let mut recorder = recorder_starting_at(0.1);
         recorder.record(&prepared(10));
         for e in 1..=3 {
             let layers = [
@@ -1028,7 +1046,7 @@ mod tests {
 
     #[test]
     fn no_saturation_plot_when_no_layer_saturates() {
-        let mut recorder = Recorder::new(0.1);
+        let mut recorder = recorder_starting_at(0.1);
         recorder.record(&prepared(10));
         recorder.record(&evaluation(10, 1.0, None, &[("embedding", 0.5, None)]));
         let plots = recorder.plots();
@@ -1090,7 +1108,7 @@ mod tests {
 
     #[test]
     fn nan_values_are_not_plotted() {
-        let mut recorder = Recorder::new(0.1);
+        let mut recorder = recorder_starting_at(0.1);
         recorder.record(&prepared(10));
         recorder.record(&epoch(1, 1.0, f64::NAN, None));
         recorder.record(&evaluation(10, 1.0, None, &[]));
@@ -1104,7 +1122,7 @@ mod tests {
 
     #[test]
     fn each_series_line_is_tagged_with_its_class() {
-        let mut recorder = Recorder::new(0.1);
+        let mut recorder = recorder_starting_at(0.1);
         recorder.record(&prepared(10));
         for e in 1..=3 {
             epoch_and_evaluation(&mut recorder, e, 10, 1.0 / e as f64, Some((0.5, 0.5)));

@@ -225,3 +225,41 @@ fn report_to_an_existing_file_fails_and_names_it() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
     assert!(!model.exists(), "refused before training");
 }
+
+#[test]
+fn learning_rate_curve_starts_at_the_rate_the_plan_trains_with() {
+    // Multi-label data under the default preset trains at the multi-label
+    // rule's rate (0.02, linear), not the preset's 0.5: with a linear
+    // schedule the curve then falls in equal steps from its first point.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("tags.txt");
+    std::fs::write(
+        &input,
+        "__label__net __label__python http client library\n\
+         __label__net web server daemon\n\
+         __label__python __label__doc python documentation\n\
+         __label__doc manual pages\n",
+    )
+    .unwrap();
+    let report = dir.path().join("report");
+    let mut args = vec![
+        "train".to_string(),
+        input.to_str().unwrap().to_string(),
+        "-o".to_string(),
+        dir.path().join("tags.textnn").to_str().unwrap().to_string(),
+        "--report".to_string(),
+        report.to_str().unwrap().to_string(),
+    ];
+    args.extend(fast_with(&["--epochs", "4"]));
+    success(&run(&args));
+    let rates = std::fs::read_to_string(report.join("learning_rate.svg")).unwrap();
+    let points = series_points(&rates, "learning-rate");
+    assert_eq!(points.len(), 5, "{points:?}");
+    let steps: Vec<f64> = points.windows(2).map(|w| w[1].1 - w[0].1).collect();
+    assert!(
+        steps
+            .iter()
+            .all(|s| (s - steps[0]).abs() <= 1.0 && *s > 0.0),
+        "the rate falls in equal steps from the first point: {points:?}"
+    );
+}

@@ -126,8 +126,7 @@ pub fn explain(model: &Classifier, text: &str, k: usize) -> Explanation {
     let tokens = model.pipeline().tokenize(text);
     let mut ws = Workspace::new(network);
     let ids = features_without(model, &featurizer, &tokens, None);
-    network.forward_eval(&ids, &mut ws);
-    let probs: Vec<f32> = ws.probabilities().to_vec();
+    let probs: Vec<f32> = model.probabilities_of(&ids, &mut ws).to_vec();
     let ranked = crate::model::rank(&probs, k, f32::NEG_INFINITY);
     let top_labels: Vec<LabelProbability> = ranked
         .iter()
@@ -168,8 +167,7 @@ pub fn explain(model: &Classifier, text: &str, k: usize) -> Explanation {
                 };
             }
             let without = features_without(model, &featurizer, &tokens, Some(token));
-            network.forward_eval(&without, &mut ws);
-            let p_without = ws.probabilities()[label_id];
+            let p_without = model.probabilities_of(&without, &mut ws)[label_id];
             TokenContribution {
                 token: token.clone(),
                 occurrences,

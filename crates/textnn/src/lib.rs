@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod autotune;
+pub mod config;
 pub mod data;
 pub mod error;
 pub mod explain;
@@ -24,6 +25,7 @@ pub mod text;
 pub mod train;
 pub mod vocab;
 
+pub use config::{Preset, TrainConfig};
 pub use error::{Error, Result};
 pub use model::Classifier;
-pub use train::{train, TrainConfig};
+pub use train::train;

@@ -17,12 +17,12 @@
 //! assert_eq!(loaded.predict("bye", 2, 0.0), model.predict("bye", 2, 0.0));
 //! ```
 
+use crate::config::TrainConfig;
 use crate::features::Featurizer;
 use crate::format::{self, SectionData};
 use crate::linalg::Matrix;
 use crate::nn::{Dense, Network, NetworkConfig, Workspace};
 use crate::text::TextPipeline;
-use crate::train::TrainConfig;
 use crate::vocab::Dictionary;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,10 @@ pub struct Classifier {
     featurizer: Featurizer,
     network: Network,
     settings: TrainConfig,
+    /// Each label's share of the training labels: the probabilities of a
+    /// text with no known feature when the network has no bias of its own
+    /// (see [`Classifier::probabilities_with`]).
+    prior: Vec<f32>,
 }
 
 /// Buffers reused across predictions, so a loop of predictions allocates
@@ -46,6 +50,8 @@ pub struct Scratch {
     tokens: Vec<String>,
     ids: Vec<u32>,
     workspace: Workspace,
+    /// Where the prior is copied for a text with no known feature.
+    prior: Vec<f32>,
 }
 
 /// The model file's metadata section.
@@ -68,6 +74,7 @@ impl Classifier {
         network: Network,
         settings: TrainConfig,
     ) -> Self {
+        let prior = label_prior(&labels);
         Classifier {
             pipeline,
             vocab,
@@ -75,6 +82,7 @@ impl Classifier {
             featurizer,
             network,
             settings,
+            prior,
         }
     }
 
@@ -84,6 +92,7 @@ impl Classifier {
             tokens: Vec::new(),
             ids: Vec::new(),
             workspace: Workspace::new(&self.network),
+            prior: Vec::new(),
         }
     }
 
@@ -107,9 +116,44 @@ impl Classifier {
     }
 
     /// Probability of every label (by label id) for `text`.
+    ///
+    /// A text with no known feature (empty, or every word unseen in
+    /// training and no trained n-gram) carries no evidence: a network
+    /// without a bias would score every label alike and the ranking would
+    /// fall to label 0. Such a text gets the training prior instead, each
+    /// label's share of the training labels, so the most frequent label
+    /// comes first ([`Classifier::uses_prior`] tells when).
     pub fn probabilities_with<'s>(&self, text: &str, scratch: &'s mut Scratch) -> &'s [f32] {
         self.forward(text, scratch);
+        if self.uses_prior(&scratch.ids) {
+            scratch.prior.clone_from(&self.prior);
+            return &scratch.prior;
+        }
         scratch.workspace.probabilities()
+    }
+
+    /// The probabilities [`Classifier::probabilities_with`] gives a text
+    /// with feature ids `ids` (the training prior when it has no known
+    /// feature), computed in `workspace`: for callers that build feature
+    /// ids themselves, such as [`crate::explain`].
+    pub fn probabilities_of<'a>(&'a self, ids: &[u32], workspace: &'a mut Workspace) -> &'a [f32] {
+        if self.uses_prior(ids) {
+            return &self.prior;
+        }
+        self.network.forward_eval(ids, workspace);
+        workspace.probabilities()
+    }
+
+    /// Whether a text with feature ids `ids` is scored by the training
+    /// prior: it has no known feature and the network has no bias (a
+    /// network with biases learns its own answer for an empty bag).
+    pub fn uses_prior(&self, ids: &[u32]) -> bool {
+        !self.settings.network.bias && !self.network.knows_any(ids)
+    }
+
+    /// Each label's share of the training labels, by label id.
+    pub fn prior(&self) -> &[f32] {
+        &self.prior
     }
 
     /// The loss of `text` against gold label ids `gold`.
@@ -449,6 +493,7 @@ impl Classifier {
         }
         let network = Network::from_parts(config, embedding, layers, feature_weights)
             .map_err(|e| bad(e.to_string()))?;
+        let prior = label_prior(&labels);
         Ok(Classifier {
             pipeline: TextPipeline::new(meta.settings.text.clone()),
             vocab,
@@ -456,8 +501,23 @@ impl Classifier {
             featurizer,
             network,
             settings: meta.settings,
+            prior,
         })
     }
+}
+
+/// Each label's count over the sum of the counts (uniform when no label
+/// has a count, as in hand-assembled models).
+fn label_prior(labels: &Dictionary) -> Vec<f32> {
+    let counts = labels.counts();
+    let total: u64 = counts.iter().sum();
+    if total == 0 {
+        return vec![1.0 / counts.len().max(1) as f32; counts.len()];
+    }
+    counts
+        .iter()
+        .map(|&c| (c as f64 / total as f64) as f32)
+        .collect()
 }
 
 /// Sorts `(label, probability)` by decreasing probability (ties: lower

@@ -9,6 +9,7 @@ use textnn::nn::{Activation, Combine, Loss};
 use textnn::optim::OptimizerKind;
 use textnn::text::{StemLanguage, TokenizerKind};
 use textnn::train::auto_epochs::{train_auto, AutoEpochs, AutoEvent};
+use textnn::train::plan::Decision;
 use textnn::train::{Batch, Reduction, Schedule, TrainEvent};
 use textnn::TrainConfig;
 
@@ -274,10 +275,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     };
     let mut log_error = None;
     let reporter = Reporter::new(print_every);
-    let mut recorder = args
-        .report
-        .as_ref()
-        .map(|_| crate::report::Recorder::new(config.learning_rate));
+    let mut recorder = args.report.as_ref().map(|_| crate::report::Recorder::new());
     let checkpoint = match (args.checkpoint_every, &args.checkpoint) {
         (Some(every), path) => Some(textnn::train::CheckpointPolicy {
             path: path
@@ -307,6 +305,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         resume: args.resume.as_deref(),
         stop: Some(&stop),
         cache_dir: Some(&cache_dir),
+        execution: crate::environment::execution(),
     };
     let mut on_event = |event: &TrainEvent| {
         if let TrainEvent::Read { examples, report } = event {
@@ -336,7 +335,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let trained = match auto_epochs(&args) {
+    let trained = match auto_epochs(&args, config.preset) {
         Some(auto) => train_choosing_epochs(&config, &examples, &auto, &run, quiet, &mut on_event),
         None => textnn::train::train_from(&config, &examples, &run, &mut on_event),
     };
@@ -359,7 +358,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         let info = crate::report::RunInfo {
             input: &args.input,
             validation,
-            preset: &args.preset,
+            preset: config.preset.name(),
             model,
         };
         let index = recorder
@@ -423,9 +422,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
 /// The default preset chooses its number of epochs on a validation slice
 /// unless the command line sets `--epochs`, or `--early-stopping` (a rule
 /// of its own).
-fn auto_epochs(args: &TrainArgs) -> Option<AutoEpochs> {
-    (args.preset == "default" && args.model.epochs.is_none() && args.model.early_stopping.is_none())
-        .then(AutoEpochs::default)
+fn auto_epochs(args: &TrainArgs, preset: textnn::Preset) -> Option<AutoEpochs> {
+    (preset == textnn::Preset::Default
+        && args.model.epochs.is_none()
+        && args.model.early_stopping.is_none())
+    .then(AutoEpochs::default)
 }
 
 /// Trains with the number of epochs chosen on a validation slice: prints
@@ -746,6 +747,14 @@ impl Reporter {
     /// Shows one training event.
     pub fn report(&self, event: &TrainEvent) {
         match event {
+            TrainEvent::Planned(plan) => {
+                for decision in &plan.decisions {
+                    // Threads are on the next line unless fewer than asked.
+                    if !matches!(decision, Decision::Threads { why: None, .. }) {
+                        self.line(format!("plan: {decision}"));
+                    }
+                }
+            }
             TrainEvent::Prepared {
                 examples,
                 words,

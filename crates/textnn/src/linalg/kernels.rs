@@ -11,9 +11,11 @@
 //! kept for the life of the process, so each call costs one predictable
 //! branch.
 //!
-//! `TEXTNN_KERNELS=reference` in the environment forces the reference path
-//! (`auto`, the default, takes the fastest the CPU supports), for
-//! comparisons and for reproducing weights trained on another CPU.
+//! A program may [`select`] the reference path before the first kernel
+//! runs (the `textnn` binary does for `TEXTNN_KERNELS=reference`; the
+//! library itself reads no environment variable), for comparisons and for
+//! reproducing weights trained on another CPU; otherwise the fastest the
+//! CPU supports is used.
 //!
 //! Rounding: a fused multiply-add rounds once where `y + a·x` rounds twice,
 //! and the fast `dot` adds its terms in another order. Results therefore
@@ -37,7 +39,10 @@ use super::Scalar;
 use crate::error::{Error, Result};
 use std::sync::OnceLock;
 
-/// The environment variable that picks the kernels: `auto` or `reference`.
+/// The name of the setting programs read to pick the kernels (`auto` or
+/// `reference`), used in [`Kernels::from_setting`]'s message. The library
+/// does not read it: a program passes the value it read to
+/// [`Kernels::from_setting`] and the result to [`select`].
 pub const ENV_VAR: &str = "TEXTNN_KERNELS";
 
 /// A set of `f32` kernels this CPU can run. Only [`Kernels::reference`] and
@@ -80,20 +85,6 @@ impl Kernels {
         }
     }
 
-    /// The kernels [`ENV_VAR`] asks for; [`Kernels::detect`] when it is
-    /// unset. A program that wants to refuse a misspelt value calls this
-    /// before any kernel runs; the kernels themselves fall back to
-    /// [`Kernels::detect`] on a value this refuses.
-    pub fn from_env() -> Result<Kernels> {
-        match std::env::var(ENV_VAR) {
-            Ok(value) => Kernels::from_setting(&value),
-            Err(std::env::VarError::NotPresent) => Ok(Kernels::detect()),
-            Err(std::env::VarError::NotUnicode(value)) => Err(Error::InvalidConfig(format!(
-                "{ENV_VAR} must be auto or reference, got {value:?}"
-            ))),
-        }
-    }
-
     /// A short name: `reference` or `avx2+fma`.
     pub fn name(self) -> &'static str {
         match self.0 {
@@ -127,13 +118,29 @@ impl Kernels {
     }
 }
 
-/// The kernels this process uses: [`Kernels::from_env`] on first call
-/// (falling back to [`Kernels::detect`] on a value it refuses), then the
-/// same for the life of the process.
+static ACTIVE: OnceLock<Kernels> = OnceLock::new();
+
+/// The kernels this process uses: those given to [`select`] before the
+/// first kernel ran, else [`Kernels::detect`]; the same for the life of
+/// the process.
 #[inline]
 pub fn active() -> Kernels {
-    static ACTIVE: OnceLock<Kernels> = OnceLock::new();
-    *ACTIVE.get_or_init(|| Kernels::from_env().unwrap_or_else(|_| Kernels::detect()))
+    *ACTIVE.get_or_init(Kernels::detect)
+}
+
+/// Makes `kernels` the ones this process uses. Call it before any kernel
+/// runs: once the process has used other kernels (or selected others), it
+/// is refused, since weights would otherwise mix two roundings.
+pub fn select(kernels: Kernels) -> Result<()> {
+    let active = *ACTIVE.get_or_init(|| kernels);
+    if active == kernels {
+        Ok(())
+    } else {
+        Err(Error::InvalidConfig(format!(
+            "the {} kernels are already in use; select the kernels before any work",
+            active.name()
+        )))
+    }
 }
 
 /// `Σ a_i b_i` over the common length, with the [`active`] kernels.

@@ -464,6 +464,23 @@ impl<F: Scalar> Network<F> {
         &self.config
     }
 
+    /// Whether any of `ids` reaches the network: a feature whose embedding
+    /// row is all zero (a hashed bucket no training text reached) or whose
+    /// bag weight is zero adds nothing to the bag, so a text of such
+    /// features alone is scored as if it were empty.
+    pub fn knows_any(&self, ids: &[u32]) -> bool {
+        ids.iter().any(|&id| {
+            let row = id as usize;
+            let weighted = self
+                .feature_weights
+                .get(row)
+                .is_none_or(|w| *w != F::zero());
+            weighted
+                && row < self.embedding.rows()
+                && self.embedding.row(row).iter().any(|v| *v != F::zero())
+        })
+    }
+
     /// Activation applied to the output of dense layer `l`, `None` for the
     /// output layer (whose activation belongs to the loss).
     fn activation_after(&self, l: usize) -> Option<Activation> {

@@ -40,9 +40,9 @@
 //! ```
 
 use super::{train_from, Examples, RunOptions, TrainConfig, TrainEvent};
+pub use crate::config::EpochsChosen;
 use crate::model::Classifier;
 use crate::{Error, Result};
-use serde::{Deserialize, Serialize};
 
 /// How the number of epochs is chosen.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -83,20 +83,6 @@ pub struct EpochPoint {
     /// Mean loss on the validation slice.
     pub valid_loss: f64,
     /// Accuracy on the validation slice.
-    pub valid_accuracy: f64,
-}
-
-/// The record a model keeps of how its number of epochs was chosen
-/// ([`TrainConfig::epochs_chosen`]; `epochs` holds the count itself).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EpochsChosen {
-    /// Fraction of the training examples held out for the choice.
-    pub fraction: f32,
-    /// Epochs of the probe run.
-    pub max_epochs: usize,
-    /// Validation loss at the chosen epoch of the probe run.
-    pub valid_loss: f64,
-    /// Validation accuracy at the chosen epoch of the probe run.
     pub valid_accuracy: f64,
 }
 
@@ -226,6 +212,7 @@ pub fn choose_epochs(
     let probe_run = RunOptions {
         stop: run.stop,
         cache_dir: run.cache_dir,
+        execution: run.execution,
         ..RunOptions::default()
     };
     let mut curve = Vec::with_capacity(auto.max_epochs);

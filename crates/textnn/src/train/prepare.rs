@@ -25,9 +25,10 @@
 //! cache and the stores are in memory or in temporary files
 //! ([`Storage`]); only a block's examples are ever held.
 
+use super::plan::{DataShape, Plan};
 use super::source::{Examples, Splitter};
 use super::store::{Prepared, Storage, Writer};
-use super::{known_labels, sliced, TrainConfig};
+use super::{known_labels, TrainConfig};
 use crate::data::{Example, ReadReport};
 use crate::features::{word_hash, Featurizer};
 use crate::text::TextPipeline;
@@ -44,9 +45,9 @@ pub(super) struct Preparation {
     pub labels: Dictionary,
     /// Feature extraction over `vocab`.
     pub featurizer: Featurizer,
-    /// The settings with what the data decides filled in: word n-grams
-    /// (`bigrams_from_tokens`) and the threads training will use.
-    pub config: TrainConfig,
+    /// The settings with what the data decides filled in ([`Plan::resolve`]
+    /// on what pass A measured).
+    pub plan: Plan,
     /// Feature ids and gold label ids of every training example, in order.
     pub data: Prepared,
     /// The same for the validation examples that have a known label.
@@ -141,19 +142,13 @@ pub(super) fn prepare(
     }
     let cache = cache.finish()?;
 
-    let mut config = config.clone();
-    if let Some(threshold) = config.bigrams_from_tokens {
-        config.features.word_ngrams = if total_tokens >= threshold { 2 } else { 1 };
-    }
-    if let Some(settings) = config.multi_label.take() {
-        if multi_label {
-            settings.apply(&mut config);
-        }
-    }
-    config.threads = match sliced::supported(&config) {
-        Ok(()) => sliced::effective_threads(config.threads, config.network.dim),
-        Err(_) => 1,
+    let shape = DataShape {
+        examples: training,
+        tokens: total_tokens,
+        multi_label,
     };
+    let plan = Plan::resolve(config, &shape);
+    let config = &plan.config;
     let (vocab, word_ids) = counter.finish_with_ids(config.min_count);
     let (labels, label_ids) = label_counter.finish_with_ids(1);
     let featurizer = Featurizer::new(config.features.clone(), vocab.len());
@@ -224,7 +219,7 @@ pub(super) fn prepare(
         vocab,
         labels,
         featurizer,
-        config,
+        plan,
         data: data.finish()?,
         valid: valid_data.finish()?,
         read: (read, report),
@@ -468,7 +463,7 @@ mod tests {
             p.vocab.counts().to_vec(),
             p.labels.names().to_vec(),
             p.featurizer.clone(),
-            p.config.features.clone(),
+            p.plan.config.features.clone(),
             all(&p.data),
             all(&p.valid),
         )
@@ -537,10 +532,10 @@ mod tests {
             };
             let p = prepare(&config, &train, None, &Storage::Memory).unwrap();
             assert_eq!(
-                p.config.features.word_ngrams, word_ngrams,
+                p.plan.config.features.word_ngrams, word_ngrams,
                 "{bigrams_from_tokens:?}"
             );
-            assert_eq!(p.config.threads, used, "batch {batch}");
+            assert_eq!(p.plan.config.threads, used, "batch {batch}");
         }
     }
 

@@ -26,8 +26,8 @@
 //! [`Scheduler`] runs chunks of examples either with one OS thread per
 //! slice or with all slices in turn on the caller's thread, times both now
 //! and then, and keeps the faster. Both give the same bits: the slices,
-//! not the OS threads, decide the arithmetic. `TEXTNN_EXECUTION=serial` or
-//! `parallel` in the environment pins the mode (for benchmarks).
+//! not the OS threads, decide the arithmetic. [`RunOptions::execution`](super::RunOptions::execution)
+//! pins the mode (for benchmarks; the CLI's `TEXTNN_EXECUTION`).
 
 use super::barrier::{PoisonOnPanic, SpinBarrier};
 use super::columns::{split_columns, ColumnSlice, Prefetcher};
@@ -44,7 +44,7 @@ use std::time::Instant;
 
 /// Fewest embedding columns a thread gets; thinner slices cost more in
 /// meetings than they save.
-const MIN_COLUMNS_PER_THREAD: usize = 8;
+pub(super) const MIN_COLUMNS_PER_THREAD: usize = 8;
 
 /// Whether `config` trains with the sliced trainer; `Err` says why not.
 /// The sliced trainer runs plain SGD, one example per step, without L2
@@ -167,12 +167,13 @@ impl Shares {
 /// How the slices of a chunk of examples are executed. Never changes the
 /// result: only the number of slices (the thread count) and the fixed
 /// order of adding their shares decide the numbers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Execution {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Execution {
     /// Time chunks both ways now and then and use the faster: one OS
     /// thread per slice when the cores are free, all slices on the
     /// caller's thread when the machine is so busy that threads meeting
     /// once per example would mostly wait for each other.
+    #[default]
     Adaptive,
     /// One OS thread per slice.
     Parallel,
