@@ -4,7 +4,9 @@
 //! batches, character n-grams with a validation split and early stopping),
 //! trained by the built binary on the bundled demo data. The hashes were
 //! recorded before the training code was reorganised (issue 14): a move
-//! that changes one byte of one model fails here.
+//! that changes one byte of one model fails here. The first two cases were
+//! added with the default preset's representation choice (issue 15); the
+//! "words representation" cases are the former default, recorded before.
 //!
 //! The hash is FNV-1a 64 over the whole model file. Each case is checked
 //! with the reference kernels (`TEXTNN_KERNELS=reference`, the same bits on
@@ -44,16 +46,30 @@ enum Data {
 
 const CASES: &[Case] = &[
     Case {
-        name: "default preset (epochs chosen by the probe)",
+        name: "default preset: representation and epochs chosen on slices",
         data: Data::Intents,
         options: &["--threads", "1"],
+        reference: 0xfa23_c126_0959_eb1e,
+        avx2_fma: 0x446d_95f6_3034_143c,
+    },
+    Case {
+        name: "default preset on two threads, 6 epochs, representation chosen",
+        data: Data::Intents,
+        options: &["--threads", "2", "--epochs", "6"],
+        reference: 0x60bc_f528_dfc5_3497,
+        avx2_fma: 0x1d4d_e4c5_703e_d6f1,
+    },
+    Case {
+        name: "default preset (epochs chosen by the probe), words representation",
+        data: Data::Intents,
+        options: &["--threads", "1", "--tokenizer", "unicode"],
         reference: 0x5854_3fde_314b_cd17,
         avx2_fma: 0xeaf7_0b7b_5e1e_464c,
     },
     Case {
-        name: "default preset on two threads, 6 epochs",
+        name: "default preset on two threads, 6 epochs, words representation",
         data: Data::Intents,
-        options: &["--threads", "2", "--epochs", "6"],
+        options: &["--threads", "2", "--epochs", "6", "--tokenizer", "unicode"],
         reference: 0xfd75_a18a_04be_5e59,
         avx2_fma: 0x6d9c_a677_9e0f_8f27,
     },

@@ -293,6 +293,16 @@ pub struct TrainConfig {
     /// same bytes as before the field existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epochs_chosen: Option<EpochsChosen>,
+    /// When set, the representations training chooses among on a
+    /// validation slice ([`crate::train::representation`]) before the
+    /// epochs are chosen; the model records the choice in
+    /// `representation_chosen` and this as `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representations: Option<Vec<Representation>>,
+    /// Set when the representation was chosen on a validation slice: the
+    /// one chosen and every candidate's score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representation_chosen: Option<RepresentationChosen>,
 }
 
 fn one_thread() -> usize {
@@ -336,6 +346,8 @@ impl TrainConfig {
             early_stopping: None,
             threads: 1,
             epochs_chosen: None,
+            representations: Some(Representation::ALL.to_vec()),
+            representation_chosen: None,
         }
     }
 
@@ -384,6 +396,8 @@ impl TrainConfig {
             early_stopping: None,
             threads: 1,
             epochs_chosen: None,
+            representations: None,
+            representation_chosen: None,
         }
     }
 
@@ -434,6 +448,8 @@ impl TrainConfig {
             early_stopping: None,
             threads: 1,
             epochs_chosen: None,
+            representations: None,
+            representation_chosen: None,
         }
     }
 
@@ -526,4 +542,105 @@ pub struct EpochsChosen {
     pub valid_loss: f64,
     /// Validation accuracy at the chosen epoch of the probe run.
     pub valid_accuracy: f64,
+}
+
+/// A way of turning text into features: the tokens, their case and the
+/// character n-grams. The default preset trains each on a validation slice
+/// and keeps the best ([`crate::train::representation`]); the rest of the
+/// network (the idf-weighted, L2-normalised bag, the softmax) is the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Representation {
+    /// Unicode words, numbers and emoji, lowercased; punctuation dropped.
+    Words,
+    /// Words, numbers and emoji with their case, and every punctuation and
+    /// symbol character as a token of its own (code, emoticons, the "To"
+    /// and ";" that tell a verb's definition from a noun's).
+    Symbols,
+    /// Character n-grams of 1 to 4 characters of each lowercased token
+    /// (symbols kept) besides the token itself, no word bigrams: scripts
+    /// written without spaces, language identification, typos.
+    Chars,
+}
+
+impl Representation {
+    /// Every representation, in the order they are tried (ties go to the
+    /// earlier).
+    pub const ALL: [Representation; 3] = [
+        Representation::Words,
+        Representation::Symbols,
+        Representation::Chars,
+    ];
+
+    /// The name printed and stored.
+    pub fn name(self) -> &'static str {
+        match self {
+            Representation::Words => "words",
+            Representation::Symbols => "symbols",
+            Representation::Chars => "chars",
+        }
+    }
+
+    /// What it is, in a few words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Representation::Words => "lowercased words",
+            Representation::Symbols => "words with their case, punctuation and symbols",
+            Representation::Chars => "character 1-4-grams of lowercased tokens",
+        }
+    }
+
+    /// `config` with this representation's tokens and features.
+    pub fn apply(self, config: &mut TrainConfig) {
+        match self {
+            Representation::Words => {
+                config.text.tokenizer = TokenizerKind::Unicode;
+                config.text.lowercase = true;
+                config.features.char_ngrams = None;
+            }
+            Representation::Symbols => {
+                config.text.tokenizer = TokenizerKind::Symbols;
+                config.text.lowercase = false;
+                config.features.char_ngrams = None;
+            }
+            Representation::Chars => {
+                config.text.tokenizer = TokenizerKind::Symbols;
+                config.text.lowercase = true;
+                config.features.char_ngrams = Some((1, 4));
+                config.bigrams_from_tokens = None;
+                config.features.word_ngrams = 1;
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Representation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a candidate representation scored on the validation slice.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CandidateScore {
+    /// The candidate.
+    pub representation: Representation,
+    /// Validation accuracy after the trial epochs.
+    pub valid_accuracy: f64,
+    /// Validation loss after the trial epochs.
+    pub valid_loss: f64,
+}
+
+/// The record a model keeps of how its representation was chosen
+/// ([`TrainConfig::representation_chosen`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RepresentationChosen {
+    /// The representation the model uses.
+    pub chosen: Representation,
+    /// Fraction of the training examples held out for the choice.
+    pub fraction: f32,
+    /// Epochs each candidate trained on the rest.
+    pub trial_epochs: usize,
+    /// Every candidate's score, in the order tried.
+    pub scores: Vec<CandidateScore>,
 }

@@ -100,6 +100,22 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
                 chosen.valid_loss
             )?;
         }
+        if let Some(chosen) = &settings.representation_chosen {
+            let scores: Vec<String> = chosen
+                .scores
+                .iter()
+                .map(|s| format!("{} {:.4}", s.representation, s.valid_accuracy))
+                .collect();
+            writeln!(
+                out,
+                "representation  {} ({}), chosen on a {:.0}% validation slice after {} epochs each (valid accuracy: {})",
+                chosen.chosen,
+                chosen.chosen.describe(),
+                100.0 * chosen.fraction,
+                chosen.trial_epochs,
+                scores.join(", ")
+            )?;
+        }
         writeln!(out, "threshold       {}", settings.threshold)?;
     }
     output::finish(out)?;

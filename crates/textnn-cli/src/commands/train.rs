@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use textnn::nn::{Activation, Combine, Loss};
 use textnn::optim::OptimizerKind;
 use textnn::text::{StemLanguage, TokenizerKind};
-use textnn::train::auto_epochs::{train_auto, AutoEpochs, AutoEvent};
+use textnn::train::auto_epochs::{train_choosing as train_choosing_with, AutoEpochs, AutoEvent};
 use textnn::train::plan::Decision;
 use textnn::train::{Batch, Reduction, Schedule, TrainEvent};
 use textnn::TrainConfig;
@@ -177,6 +177,16 @@ impl ModelArgs {
             set!(rule.schedule, self.schedule);
             set!(rule.dim, self.dim);
         }
+        // The representations the default preset chooses among: any option
+        // of the tokens or features turns the choice off (the user decides).
+        if self.tokenizer.is_some()
+            || self.lowercase.is_some()
+            || self.stem.is_some()
+            || self.word_ngrams.is_some()
+            || self.char_ngrams.is_some()
+        {
+            c.representations = None;
+        }
         set!(c.text.tokenizer, self.tokenizer);
         set!(c.text.lowercase, self.lowercase);
         if let Some(OrNone(stem)) = self.stem {
@@ -335,9 +345,18 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let trained = match auto_epochs(&args, config.preset) {
-        Some(auto) => train_choosing_epochs(&config, &examples, &auto, &run, quiet, &mut on_event),
-        None => textnn::train::train_from(&config, &examples, &run, &mut on_event),
+    let auto = auto_epochs(&args, config.preset);
+    let trained = if auto.is_some() || config.representations.is_some() {
+        train_choosing(
+            &config,
+            &examples,
+            auto.as_ref(),
+            &run,
+            quiet,
+            &mut on_event,
+        )
+    } else {
+        textnn::train::train_from(&config, &examples, &run, &mut on_event)
     };
     reporter.finish();
     args::warn_about(&args.input, &train_report);
@@ -429,74 +448,113 @@ fn auto_epochs(args: &TrainArgs, preset: textnn::Preset) -> Option<AutoEpochs> {
     .then(AutoEpochs::default)
 }
 
-/// Trains with the number of epochs chosen on a validation slice: prints
-/// the probe run's epochs (with their validation figures) and the choice;
-/// the final run's events go to `on_event`, as without the choice.
-fn train_choosing_epochs(
+/// Trains with the representation and (with `auto`) the number of epochs
+/// chosen on a validation slice: prints the trials' scores, the probe
+/// run's epochs (with their validation figures) and the choices; the final
+/// run's events go to `on_event`, as without the choice.
+fn train_choosing(
     config: &TrainConfig,
     examples: &textnn::train::Examples,
-    auto: &AutoEpochs,
+    auto: Option<&AutoEpochs>,
     run: &textnn::train::RunOptions,
     quiet: bool,
     on_event: &mut dyn FnMut(&TrainEvent),
 ) -> textnn::Result<textnn::Classifier> {
     let probe = Reporter::new(1);
-    let trained = train_auto(config, examples, auto, run, &mut |event| {
+    let trained = train_choosing_with(config, examples, auto, run, &mut |event| {
         match event {
-        // Said once the data has been read, so that an error in it is the
-        // first line; the final run reports what it read.
-        AutoEvent::Probe(TrainEvent::Read { .. }) if !quiet => probe.line(format!(
+            // Said once the data has been read, so that an error in it is the
+            // first line; the final run reports what it read.
+            AutoEvent::Probe(TrainEvent::Read { .. }) if !quiet => {
+                if let Some(auto) = auto {
+                    probe.line(format!(
             "choosing the number of epochs: {} on {:.0}% of the examples, validation on the other {:.0}%",
             auto.max_epochs,
             100.0 * (1.0 - auto.fraction),
             100.0 * auto.fraction
-        )),
-        AutoEvent::Probe(event) if !quiet => probe.report(event),
-        AutoEvent::Probe(_) => {}
-        AutoEvent::Chosen(choice) => {
-            probe.finish();
-            if !quiet {
-                eprintln!(
+        ))
+                }
+            }
+            AutoEvent::Probe(event) if !quiet => probe.report(event),
+            AutoEvent::Probe(_) => {}
+            AutoEvent::Trial(representation, TrainEvent::Read { .. }) if !quiet => {
+                probe.line(format!(
+            "trying the representation {representation} ({}): {} epochs on {:.0}% of the examples",
+            representation.describe(),
+            textnn::train::representation::Trial::default().epochs,
+            100.0 * (1.0 - textnn::train::representation::Trial::default().fraction),
+        ))
+            }
+            AutoEvent::Trial(representation, TrainEvent::Epoch(s))
+                if !quiet && s.epoch == s.epochs =>
+            {
+                if let (Some(loss), Some(accuracy)) = (s.valid_loss, s.valid_accuracy) {
+                    probe.line(format!(
+                        "  {representation}: valid accuracy {accuracy:.4}, valid loss {loss:.6}"
+                    ));
+                }
+            }
+            AutoEvent::Trial(..) => {}
+            AutoEvent::RepresentationChosen(record) if !quiet => {
+                let others: Vec<String> = record
+                    .scores
+                    .iter()
+                    .filter(|s| s.representation != record.chosen)
+                    .map(|s| format!("{} {:.4}", s.representation, s.valid_accuracy))
+                    .collect();
+                probe.line(format!(
+                "plan: representation {} ({}), because it scored best on a {:.0}% validation slice (against {})",
+                record.chosen,
+                record.chosen.describe(),
+                100.0 * record.fraction,
+                others.join(", ")
+            ));
+            }
+            AutoEvent::RepresentationChosen(_) => {}
+            AutoEvent::Chosen(choice) => {
+                probe.finish();
+                if !quiet {
+                    eprintln!(
                     "chose {} epochs on a {:.0}% validation slice (valid loss {:.6}, valid accuracy {:.4} at epoch {} of {})",
                     choice.chosen.epoch,
-                    100.0 * auto.fraction,
+                    100.0 * choice.auto.fraction,
                     choice.chosen.valid_loss,
                     choice.chosen.valid_accuracy,
                     choice.chosen.epoch,
-                    auto.max_epochs
+                    choice.auto.max_epochs
                 );
+                }
             }
-        }
-        AutoEvent::MultiLabel => {
-            probe.finish();
-            if !quiet {
-                eprintln!(
+            AutoEvent::MultiLabel => {
+                probe.finish();
+                if !quiet {
+                    eprintln!(
                     "multi-label data: one score per label (modified Huber loss), {} epochs; the epochs are not chosen on a validation slice for multi-label data",
                     config.epochs
                 );
+                }
             }
-        }
-        AutoEvent::ChosenBefore { epochs, record } => {
-            probe.finish();
-            if !quiet {
-                eprintln!(
+            AutoEvent::ChosenBefore { epochs, record } => {
+                probe.finish();
+                if !quiet {
+                    eprintln!(
                     "resuming with the {epochs} epochs chosen before the interruption (valid accuracy {:.4} on a {:.0}% slice); the choice is not made again",
                     record.valid_accuracy,
                     100.0 * record.fraction
                 );
+                }
             }
-        }
-        AutoEvent::NoSlice => {
-            probe.finish();
-            if !quiet {
-                eprintln!(
-                    "no example could be held out (one per label); training {} epochs",
-                    config.epochs
-                );
+            AutoEvent::NoSlice => {
+                probe.finish();
+                if !quiet {
+                    eprintln!(
+                        "no example could be held out (one per label); training {} epochs",
+                        config.epochs
+                    );
+                }
             }
+            AutoEvent::Final(event) => on_event(event),
         }
-        AutoEvent::Final(event) => on_event(event),
-    }
     });
     probe.finish();
     trained.map(|(model, _)| model)

@@ -55,7 +55,7 @@ pub use tokenize::TokenizerKind;
 use normalize::{lowercase_token, normalize};
 use stem::Stemmer;
 pub(crate) use tokenize::is_word_separator;
-use tokenize::{ascii_unicode_tokens, unicode_tokens, whitespace_tokens};
+use tokenize::{ascii_unicode_tokens, symbol_tokens, unicode_tokens, whitespace_tokens};
 
 /// How text becomes tokens.
 ///
@@ -145,6 +145,12 @@ impl TextPipeline {
             TokenizerKind::Unicode => {
                 let normalized = normalize(text, lowercase);
                 for segment in unicode_tokens(&normalized) {
+                    self.push(segment.to_string(), out);
+                }
+            }
+            TokenizerKind::Symbols => {
+                let normalized = normalize(text, lowercase);
+                for segment in symbol_tokens(&normalized) {
                     self.push(segment.to_string(), out);
                 }
             }

@@ -7,6 +7,10 @@
 //! - [`TokenizerKind::Unicode`] cuts at the word boundaries of UAX #29
 //!   (Unicode Text Segmentation) and keeps the segments that hold a letter,
 //!   a digit or an emoji (`"how are you? 🙂"` → `how`, `are`, `you`, `🙂`).
+//! - [`TokenizerKind::Symbols`] cuts where `Unicode` does and keeps the
+//!   punctuation and symbol segments too, one character each
+//!   (`"a->b; :-)"` → `a`, `-`, `>`, `b`, `;`, `:`, `-`, `)`): the operators
+//!   of code and the strokes of emoticons are signal there.
 //!
 //! Both functions here only cut; normalization, lowercasing and stemming are
 //! done by [`super::TextPipeline`].
@@ -35,17 +39,27 @@ pub enum TokenizerKind {
     /// ideographic… every character with the Unicode `White_Space` property), as the fastText-format
     /// reader does.
     Whitespace,
+    /// NFC, then UAX #29 word boundaries like `Unicode`, keeping every
+    /// segment that is not white space: words, numbers and emoji as
+    /// `Unicode` keeps them, and each punctuation or symbol character as a
+    /// token of its own.
+    Symbols,
 }
 
 impl TokenizerKind {
     /// Every kind, in the order error messages list them.
-    const ALL: [TokenizerKind; 2] = [TokenizerKind::Unicode, TokenizerKind::Whitespace];
+    const ALL: [TokenizerKind; 3] = [
+        TokenizerKind::Unicode,
+        TokenizerKind::Whitespace,
+        TokenizerKind::Symbols,
+    ];
 
     /// The name used on the command line and in model files.
     fn name(self) -> &'static str {
         match self {
             TokenizerKind::Unicode => "unicode",
             TokenizerKind::Whitespace => "whitespace",
+            TokenizerKind::Symbols => "symbols",
         }
     }
 }
@@ -117,6 +131,14 @@ pub(crate) fn unicode_tokens(text: &str) -> impl Iterator<Item = &str> {
         .filter(|piece| is_token(piece))
 }
 
+/// The UAX #29 word segments of `text` that are not white space, cut
+/// again at white space as in [`unicode_tokens`].
+pub(crate) fn symbol_tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split_word_bounds()
+        .flat_map(|segment| segment.split(char::is_whitespace))
+        .filter(|piece| !piece.is_empty())
+}
+
 /// [`unicode_tokens`] for ASCII `text`, about four times faster.
 ///
 /// unicode-segmentation's `unicode_words` has an ASCII fast path, and on
@@ -169,6 +191,31 @@ mod tests {
         ];
         for &(input, expected) in cases {
             let got: Vec<&str> = whitespace_tokens(input).collect();
+            assert_eq!(got, expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn symbols_keeps_punctuation_and_symbols_as_tokens() {
+        let cases: &[(&str, &[&str])] = &[
+            ("how are you?", &["how", "are", "you", "?"]),
+            (
+                "if (x := f(y)) { return a->b; }",
+                &[
+                    "if", "(", "x", ":", "=", "f", "(", "y", ")", ")", "{", "return", "a", "-",
+                    ">", "b", ";", "}",
+                ],
+            ),
+            ("(^_^) :-)", &["(", "^", "_", "^", ")", ":", "-", ")"]),
+            ("what's 3.14", &["what's", "3.14"]),
+            ("great🙂", &["great", "🙂"]),
+            ("日本語です。", &["日", "本", "語", "で", "す", "。"]),
+            ("a\u{a0}b\u{202f}c", &["a", "b", "c"]),
+            ("", &[]),
+            (" \n\t", &[]),
+        ];
+        for &(input, expected) in cases {
+            let got: Vec<&str> = symbol_tokens(input).collect();
             assert_eq!(got, expected, "{input:?}");
         }
     }
@@ -270,7 +317,7 @@ mod tests {
         let error = "bpe".parse::<TokenizerKind>().unwrap_err();
         assert_eq!(
             error.to_string(),
-            "invalid setting: unknown tokenizer \"bpe\", expected one of: unicode, whitespace"
+            "invalid setting: unknown tokenizer \"bpe\", expected one of: unicode, whitespace, symbols"
         );
     }
 }

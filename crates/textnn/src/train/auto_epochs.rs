@@ -39,8 +39,10 @@
 //! assert_eq!(choose(&curve, 1).unwrap().epoch, 3);
 //! ```
 
+use super::representation::{choose_representation, Trial};
 use super::{train_from, Examples, RunOptions, TrainConfig, TrainEvent};
 pub use crate::config::EpochsChosen;
+use crate::config::{Representation, RepresentationChosen};
 use crate::model::Classifier;
 use crate::{Error, Result};
 
@@ -132,6 +134,11 @@ pub enum AutoEvent<'a> {
         /// How they were chosen, as the model records it.
         record: &'a EpochsChosen,
     },
+    /// An event of a candidate representation's trial run
+    /// ([`super::representation`]).
+    Trial(Representation, &'a TrainEvent),
+    /// The representation was chosen: the record the model keeps.
+    RepresentationChosen(&'a RepresentationChosen),
     /// An event of the final run, on all the examples.
     Final(&'a TrainEvent),
 }
@@ -258,7 +265,29 @@ pub fn train_auto(
     run: &RunOptions,
     observer: &mut dyn FnMut(AutoEvent),
 ) -> Result<(Classifier, Option<EpochChoice>)> {
+    train_choosing(config, examples, Some(auto), run, observer)
+}
+
+/// [`train_auto`] where choosing the epochs is optional: with `auto`
+/// `None`, the representation is still chosen when `config` has
+/// candidates ([`TrainConfig::representations`]), and the final run trains
+/// `config.epochs` epochs.
+pub fn train_choosing(
+    config: &TrainConfig,
+    examples: &Examples,
+    auto: Option<&AutoEpochs>,
+    run: &RunOptions,
+    observer: &mut dyn FnMut(AutoEvent),
+) -> Result<(Classifier, Option<EpochChoice>)> {
     config.validate()?;
+    let trial = Trial::default();
+    let interrupted = |e: Error| match e {
+        Error::Interrupted { epoch, .. } => Error::InterruptedChoosingEpochs {
+            epoch,
+            of: auto.map_or(trial.epochs, |a| a.max_epochs),
+        },
+        other => other,
+    };
     if config.multi_label.is_some() && examples.any_multi_label()? {
         observer(AutoEvent::MultiLabel);
         let model = train_from(config, examples, run, &mut |event| {
@@ -267,6 +296,9 @@ pub fn train_auto(
         return Ok((model, None));
     }
     if let Some(resumed) = chosen_before(config, run)? {
+        if let Some(record) = &resumed.representation_chosen {
+            observer(AutoEvent::RepresentationChosen(record));
+        }
         if let Some(record) = &resumed.epochs_chosen {
             observer(AutoEvent::ChosenBefore {
                 epochs: resumed.epochs,
@@ -278,16 +310,28 @@ pub fn train_auto(
         })?;
         return Ok((model, None));
     }
+    let mut config = config.clone();
+    let chosen = choose_representation(&config, examples, &trial, run, &mut |r, event| {
+        observer(AutoEvent::Trial(r, event))
+    })
+    .map_err(interrupted)?;
+    if let Some(chosen) = chosen {
+        observer(AutoEvent::RepresentationChosen(&chosen));
+        chosen.chosen.apply(&mut config);
+        config.representation_chosen = Some(chosen);
+    }
+    config.representations = None;
+    let config = &config;
+    let Some(auto) = auto else {
+        let model = train_from(config, examples, run, &mut |event| {
+            observer(AutoEvent::Final(event))
+        })?;
+        return Ok((model, None));
+    };
     let choice = choose_epochs(config, examples, auto, run, &mut |event| {
         observer(AutoEvent::Probe(event))
     })
-    .map_err(|e| match e {
-        Error::Interrupted { epoch, .. } => Error::InterruptedChoosingEpochs {
-            epoch,
-            of: auto.max_epochs,
-        },
-        other => other,
-    })?;
+    .map_err(interrupted)?;
     let final_config = match &choice {
         Some(choice) => {
             observer(AutoEvent::Chosen(choice));
@@ -308,10 +352,10 @@ pub fn train_auto(
     Ok((model, choice))
 }
 
-/// When `run` resumes a final run whose epochs were chosen on a
-/// validation slice: `config` with the checkpoint's epochs and their
-/// record, so that the probe (which would choose the same) is not run
-/// again. `None` otherwise: no resume, or a checkpoint of a run without a
+/// When `run` resumes a final run whose epochs or representation were
+/// chosen on a validation slice: `config` with the checkpoint's epochs,
+/// representation and their records, so that the trials and the probe
+/// (which would choose the same) are not run again. `None` otherwise: no resume, or a checkpoint of a run without a
 /// choice. Other differences from the checkpoint's settings are left to
 /// the resumed run, which refuses them by name.
 fn chosen_before(config: &TrainConfig, run: &RunOptions) -> Result<Option<TrainConfig>> {
@@ -326,12 +370,24 @@ fn chosen_before(config: &TrainConfig, run: &RunOptions) -> Result<Option<TrainC
         .get("epochs_chosen")
         .and_then(|c| serde_json::from_value::<Option<EpochsChosen>>(c.clone()).ok())
         .flatten();
-    Ok(match (epochs, chosen) {
-        (Some(epochs), Some(chosen)) => Some(TrainConfig {
-            epochs,
-            epochs_chosen: Some(chosen),
-            ..config.clone()
-        }),
+    let representation = recorded
+        .get("representation_chosen")
+        .and_then(|c| serde_json::from_value::<Option<RepresentationChosen>>(c.clone()).ok())
+        .flatten();
+    Ok(match (epochs, chosen, representation) {
+        (Some(epochs), chosen, representation) if chosen.is_some() || representation.is_some() => {
+            let mut resumed = TrainConfig {
+                epochs,
+                epochs_chosen: chosen,
+                representations: None,
+                ..config.clone()
+            };
+            if let Some(representation) = representation {
+                representation.chosen.apply(&mut resumed);
+                resumed.representation_chosen = Some(representation);
+            }
+            Some(resumed)
+        }
         _ => None,
     })
 }
@@ -394,6 +450,9 @@ mod tests {
     fn small() -> (TrainConfig, AutoEpochs) {
         let config = TrainConfig {
             threads: 1,
+            // These tests are about the epochs; the representation choice
+            // has its own below.
+            representations: None,
             ..TrainConfig::default_preset()
         };
         let auto = AutoEpochs {
@@ -452,6 +511,8 @@ mod tests {
                         AutoEvent::NoSlice => "none",
                         AutoEvent::MultiLabel => "multi-label",
                         AutoEvent::ChosenBefore { .. } => "chosen before",
+                        AutoEvent::Trial(..) => "trial",
+                        AutoEvent::RepresentationChosen(_) => "representation",
                         AutoEvent::Final(_) => "final",
                     })
                 },
@@ -598,5 +659,79 @@ mod tests {
             assert!(validate(&auto).is_err(), "{auto:?}");
         }
         assert!(validate(&AutoEpochs::default()).is_ok());
+    }
+
+    #[test]
+    fn the_representation_is_chosen_on_the_slice_recorded_and_deterministic() {
+        // The label shows only in the punctuation: lowercased words
+        // without punctuation cannot tell the labels apart.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let examples: Vec<Example> = (0..240)
+            .map(|i| {
+                let label = i % 2;
+                let words: Vec<String> = (0..5)
+                    .map(|_| format!("w{}", rng.gen_range(0..30)))
+                    .collect();
+                let mark = if label == 0 { "!" } else { "?" };
+                Example {
+                    text: format!("{} {mark}", words.join(" ")),
+                    labels: vec![format!("l{label}")],
+                    line: i + 1,
+                }
+            })
+            .collect();
+        let (mut config, auto) = small();
+        config.representations = Some(Representation::ALL.to_vec());
+        let train = || {
+            let mut trials = Vec::new();
+            let (model, _) = train_auto(
+                &config,
+                &Examples::Memory(&examples),
+                &auto,
+                &RunOptions::default(),
+                &mut |event| {
+                    if let AutoEvent::Trial(r, TrainEvent::Epoch(_)) = event {
+                        trials.push(r);
+                    }
+                },
+            )
+            .unwrap();
+            (model, trials)
+        };
+        let (model, trials) = train();
+        let epochs = super::super::representation::Trial::default().epochs;
+        assert_eq!(
+            trials.len(),
+            Representation::ALL.len() * epochs,
+            "{trials:?}"
+        );
+        let settings = model.settings();
+        let record = settings.representation_chosen.clone().unwrap();
+        assert_eq!(record.scores.len(), 3);
+        let words = record.scores[0];
+        assert_eq!(words.representation, Representation::Words);
+        assert_ne!(record.chosen, Representation::Words, "{record:?}");
+        let chosen = record
+            .scores
+            .iter()
+            .find(|s| s.representation == record.chosen)
+            .unwrap();
+        assert!(
+            chosen.valid_accuracy > words.valid_accuracy + 0.2,
+            "{record:?}"
+        );
+        // The model uses what it records, and keeps no candidates.
+        let mut expected = config.clone();
+        record.chosen.apply(&mut expected);
+        assert_eq!(settings.text, expected.text);
+        assert_eq!(settings.features.char_ngrams, expected.features.char_ngrams);
+        assert_eq!(settings.representations, None);
+        assert_eq!(
+            model.predict("w1 w2 !", 1, 0.0)[0].0,
+            model.labels().id("l0").unwrap() as usize
+        );
+        // Same data, seed and threads: the same choice and the same bytes.
+        let (again, _) = train();
+        assert_eq!(again.to_bytes(), model.to_bytes());
     }
 }

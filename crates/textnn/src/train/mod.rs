@@ -31,6 +31,7 @@ mod columns;
 pub mod diagnostics;
 pub mod plan;
 mod prepare;
+pub mod representation;
 mod sliced;
 mod source;
 mod store;

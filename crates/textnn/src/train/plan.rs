@@ -110,6 +110,10 @@ impl Plan {
     pub fn resolve(config: &TrainConfig, shape: &DataShape) -> Plan {
         let mut config = config.clone();
         let mut decisions = Vec::new();
+        // Candidates are tried before the plan, by the caller that trains
+        // them (`auto_epochs::train_auto`); a run given the candidates
+        // directly trains the representation its settings already have.
+        config.representations = None;
         if let Some(threshold) = config.bigrams_from_tokens {
             let n = if shape.tokens >= threshold { 2 } else { 1 };
             config.features.word_ngrams = n;
