@@ -325,6 +325,13 @@ impl Response {
         assert_eq!(body["code"], code, "{body}");
         assert_eq!(body["reason"], reason, "{body}");
         assert!(body["version"].is_string(), "{body}");
+        // Rasa's `details` (an object) and `help` (a hint or null).
+        assert!(body["details"].is_object(), "{body}");
+        assert!(
+            body.get("help")
+                .is_some_and(|h| h.is_string() || h.is_null()),
+            "{body}"
+        );
         body["message"].as_str().expect("a message").to_string()
     }
 }
@@ -557,10 +564,19 @@ fn serve_answers_every_error_with_one_json_schema() {
     );
     let parse_ok = r#"{"text": "hello"}"#.as_bytes();
 
-    // Content type: missing, wrong; a charset parameter is fine.
+    // Issue 18: the body is JSON whatever the content type says (none,
+    // curl's form default, text/plain), as Rasa reads it.
     server
         .request("POST", "/model/parse", None, parse_ok)
-        .error(415, "UnsupportedMediaType");
+        .json(200);
+    server
+        .request(
+            "POST",
+            "/model/parse",
+            Some("application/x-www-form-urlencoded"),
+            parse_ok,
+        )
+        .json(200);
     server
         .request(
             "POST",
@@ -568,7 +584,11 @@ fn serve_answers_every_error_with_one_json_schema() {
             Some("text/plain"),
             br#"{"texts": []}"#,
         )
-        .error(415, "UnsupportedMediaType");
+        .json(200);
+    // A body that is not JSON is still 400, whatever the content type.
+    server
+        .request("POST", "/model/parse", None, b"text=hello")
+        .error(400, "BadRequest");
     server
         .request(
             "POST",
@@ -646,8 +666,7 @@ fn serve_answers_every_error_with_one_json_schema() {
     assert_metrics_contain(
         &metrics,
         &[
-            "textnn_http_requests_total{endpoint=\"/model/parse\",status=\"400\"} 6",
-            "textnn_http_requests_total{endpoint=\"/model/parse\",status=\"415\"} 1",
+            "textnn_http_requests_total{endpoint=\"/model/parse\",status=\"400\"} 7",
             "textnn_http_requests_total{endpoint=\"/v1/classify\",status=\"413\"} 2",
             "textnn_http_requests_total{endpoint=\"other\",status=\"404\"} 2",
         ],
@@ -749,8 +768,10 @@ fn serve_with_a_token_file_needs_the_token_except_on_health() {
     let server = Server::start(trained.path(), &["--token-file", &token_path]);
     server.get("/health").json(200);
     assert_eq!(server.get("/").status, 200);
+    // Issue 18: /version is open, as Rasa's is.
+    server.get("/version").json(200);
 
-    let missing = server.get("/version");
+    let missing = server.get("/status");
     missing.error(401, "NotAuthenticated");
     assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
     server
@@ -758,15 +779,15 @@ fn serve_with_a_token_file_needs_the_token_except_on_health() {
         .error(401, "NotAuthenticated");
     for wrong in ["wrong", "s3cret-toke"] {
         server
-            .get_with_token("/version", wrong)
+            .get_with_token("/status", wrong)
             .error(401, "NotAuthenticated");
     }
     server
-        .get("/version?token=wrong")
+        .get("/status?token=wrong")
         .error(401, "NotAuthenticated");
 
-    server.get_with_token("/version", "s3cret-token").json(200);
-    server.get("/version?token=s3cret-token").json(200);
+    server.get_with_token("/status", "s3cret-token").json(200);
+    server.get("/status?token=s3cret-token").json(200);
     server
         .post_json_with(
             "/model/parse",
@@ -776,7 +797,7 @@ fn serve_with_a_token_file_needs_the_token_except_on_health() {
         .json(200);
     let metrics = server.get("/metrics?token=s3cret-token").body;
     assert!(
-        metrics.contains("textnn_http_requests_total{endpoint=\"/version\",status=\"401\"} 4"),
+        metrics.contains("textnn_http_requests_total{endpoint=\"/status\",status=\"401\"} 4"),
         "{metrics}"
     );
     server.stop("TERM");
@@ -794,16 +815,16 @@ fn serve_percent_decodes_query_tokens() {
     let trained = model();
     let token_path = token_file(trained.dir.path(), "a+b/c=");
     let server = Server::start(trained.path(), &["--token-file", &token_path]);
-    server.get("/version?token=a%2Bb%2Fc%3D").json(200);
-    server.get("/version?token=a%2bb%2fc%3d").json(200);
+    server.get("/status?token=a%2Bb%2Fc%3D").json(200);
+    server.get("/status?token=a%2bb%2fc%3d").json(200);
     server
-        .get("/version?token=a+b/c=")
+        .get("/status?token=a+b/c=")
         .error(401, "NotAuthenticated");
     server
-        .get("/version?token=a%2Bb%2Fc%3")
+        .get("/status?token=a%2Bb%2Fc%3")
         .error(401, "NotAuthenticated");
     // The header form is not encoded at all.
-    server.get_with_token("/version", "a+b/c=").json(200);
+    server.get_with_token("/status", "a+b/c=").json(200);
     server.stop("TERM");
 }
 
@@ -1095,5 +1116,397 @@ fn serve_rejects_bad_limit_and_log_options() {
         ["serve", "m", "--request-timeout-ms", "0"],
         ["serve", "m", "--log-format", "xml"],
         ["serve", "m", "--threads", "0"],
+    ]);
+}
+
+/// Sends `bytes` on a fresh connection, then reads until the server closes
+/// it (bounded by [`STEP`]); returns what came back and how long it took.
+/// For requests the [`Client`] cannot send: unfinished heads and bodies.
+fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> (String, Duration) {
+    let start = Instant::now();
+    let mut stream = TcpStream::connect_timeout(&addr, STEP).expect("connects");
+    stream.set_read_timeout(Some(STEP)).unwrap();
+    stream.write_all(bytes).unwrap();
+    let mut raw = Vec::new();
+    // A reset after the answer still leaves what was read.
+    let _ = stream.read_to_end(&mut raw);
+    (String::from_utf8_lossy(&raw).into_owned(), start.elapsed())
+}
+
+#[test]
+fn issue_18_emulation_modes_answer_in_rasas_shapes() {
+    let trained = model();
+    let server = Server::start(trained.path(), &[]);
+    let body = r#"{"text": "turn on the lights"}"#;
+    let plain = server.post_json("/model/parse", body).json(200);
+    let top = plain["intent"]["name"].as_str().unwrap().to_string();
+    let confidence = plain["intent"]["confidence"].clone();
+
+    let wit = server
+        .post_json("/model/parse?emulation_mode=wit", body)
+        .json(200);
+    assert_eq!(wit["text"], "turn on the lights", "{wit}");
+    assert_eq!(wit["intents"][0]["name"], top.as_str(), "{wit}");
+    assert_eq!(wit["intents"][0]["confidence"], confidence, "{wit}");
+    assert_eq!(wit["entities"], serde_json::json!({}), "{wit}");
+    assert_eq!(wit["traits"], serde_json::json!({}), "{wit}");
+
+    // Case-insensitive, as Rasa's; LUIS gets the whole ranking.
+    let luis = server
+        .post_json("/model/parse?emulation_mode=LUIS", body)
+        .json(200);
+    assert_eq!(luis["query"], "turn on the lights", "{luis}");
+    assert_eq!(luis["prediction"]["topIntent"], top.as_str(), "{luis}");
+    let intents = luis["prediction"]["intents"].as_object().unwrap();
+    assert_eq!(intents.len(), 3, "{luis}");
+    assert_eq!(intents[&top]["score"], confidence, "{luis}");
+    assert_eq!(
+        luis["prediction"]["entities"],
+        serde_json::json!({"$instance": {}})
+    );
+
+    let dialogflow = server
+        .post_json(
+            "/model/parse?emulation_mode=Dialogflow",
+            r#"{"text": "/music{\"artist\": \"Nina Simone\"}"}"#,
+        )
+        .json(200);
+    let result = &dialogflow["queryResult"];
+    assert_eq!(result["action"], "music", "{dialogflow}");
+    assert_eq!(result["intent"]["displayName"], "music", "{dialogflow}");
+    assert_eq!(result["intentDetectionConfidence"], 1.0, "{dialogflow}");
+    assert_eq!(
+        result["parameters"],
+        serde_json::json!({"artist": ["Nina Simone"]})
+    );
+    assert!(dialogflow["responseId"].is_string(), "{dialogflow}");
+
+    // An unknown mode is refused with 400, naming the parameter.
+    for mode in ["rasa", "", "wit2"] {
+        let response = server.post_json(&format!("/model/parse?emulation_mode={mode}"), body);
+        let message = response.error(400, "BadRequest");
+        assert!(message.contains("emulation_mode"), "{message}");
+        let details = response.json(400)["details"].clone();
+        assert_eq!(
+            details,
+            serde_json::json!({"parameter": "emulation_mode", "in": "query"})
+        );
+    }
+    server.stop("TERM");
+}
+
+#[test]
+fn issue_18_button_payloads_answer_their_intent_with_entities() {
+    let trained = model();
+    let server = Server::start(trained.path(), &["--fallback-threshold", "0.99"]);
+    let text = r#"/weather{"city": "Paris", "day": ["mon", "tue"]}"#;
+    let body = serde_json::json!({ "text": text }).to_string();
+    let parse = server.post_json("/model/parse", &body).json(200);
+    let intent = serde_json::json!({"name": "weather", "confidence": 1.0});
+    assert_eq!(parse["text"], text);
+    assert_eq!(parse["intent"], intent, "{parse}");
+    // Not classified, so no fallback and no other intent.
+    assert_eq!(parse["intent_ranking"], serde_json::json!([intent]));
+    let entity = |name: &str, value: &str| serde_json::json!({"entity": name, "value": value, "start": 8, "end": 48, "confidence": 1.0});
+    assert_eq!(
+        parse["entities"],
+        serde_json::json!([
+            entity("city", "Paris"),
+            entity("day", "mon"),
+            entity("day", "tue")
+        ]),
+        "{parse}"
+    );
+    // A stated confidence, as Rasa's `/intent@0.4`.
+    let parse = server
+        .post_json("/model/parse", r#"{"text": "/lights@0.4"}"#)
+        .json(200);
+    assert_eq!(
+        parse["intent"],
+        serde_json::json!({"name": "lights", "confidence": 0.4})
+    );
+    // An intent the model does not know is classified as text, as Rasa
+    // does with one outside its domain (here: below the fallback threshold).
+    let parse = server
+        .post_json(
+            "/model/parse",
+            r#"{"text": "/order_pizza{\"size\": \"L\"}"}"#,
+        )
+        .json(200);
+    assert_eq!(parse["intent"]["name"], "nlu_fallback", "{parse}");
+    assert_eq!(parse["entities"], serde_json::json!([]), "{parse}");
+    server.wait_for_log(&["order_pizza", "does not know"]);
+    server.stop("TERM");
+}
+
+#[test]
+fn issue_18_text_as_a_list_is_its_first_element() {
+    let trained = model();
+    let server = Server::start(trained.path(), &[]);
+    let single = server
+        .post_json("/model/parse", r#"{"text": "play some music"}"#)
+        .json(200);
+    let listed = server
+        .post_json(
+            "/model/parse",
+            r#"{"text": ["play some music", "turn on the lights"]}"#,
+        )
+        .json(200);
+    assert_eq!(listed, single);
+    for body in [
+        r#"{"text": []}"#,
+        r#"{"text": [42]}"#,
+        r#"{"text": {"a": 1}}"#,
+    ] {
+        let response = server.post_json("/model/parse", body);
+        response.error(400, "BadRequest");
+        assert_eq!(response.json(400)["details"]["parameter"], "text");
+    }
+    server.stop("TERM");
+}
+
+#[test]
+fn issue_18_version_reports_the_models_figures_and_status_is_rasas() {
+    let trained = model();
+    let server = Server::start(trained.path(), &[]);
+    let version = server.version();
+    let info = common::textnn()
+        .args(["info", trained.path(), "--json"])
+        .timeout(STEP)
+        .output()
+        .unwrap();
+    let info: Value = serde_json::from_slice(&info.stdout).expect("info --json");
+    assert_eq!(version["n_labels"], 3, "{version}");
+    assert_eq!(version["input_rows"], info["input_rows"], "{version}");
+    assert_eq!(version["words"], info["words"], "{version}");
+    assert_eq!(version["dim"], 8, "{version}");
+    // Before the fix these were the settings' placeholders (2 labels, 1 row).
+    assert_eq!(version["settings"]["network"]["n_labels"], 3, "{version}");
+    assert_eq!(
+        version["settings"]["network"]["input_rows"],
+        info["input_rows"]
+    );
+
+    let status = server.get("/status").json(200);
+    assert_eq!(status["model_file"], trained.path());
+    assert_eq!(status["num_active_training_jobs"], 0);
+    assert_eq!(status["generation"], 1);
+    assert!(status["model_id"].as_str().unwrap().ends_with("@1"));
+    server.stop("TERM");
+}
+
+#[test]
+fn issue_18_query_token_comes_first_and_jwts_are_checked() {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    let sign = |claims: Value, secret: &str| {
+        encode(
+            &Header::default(),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    let trained = model();
+    let token_path = token_file(trained.dir.path(), "s3cret");
+    let server = Server::start(
+        trained.path(),
+        &["--token-file", &token_path, "--jwt-secret", "jwt-key"],
+    );
+    let status = |path: &str, token: &str| server.get_with_token(path, token);
+    // The query token wins over whatever the header says, as in Rasa.
+    status("/status?token=s3cret", "not-a-jwt").json(200);
+    let admin = sign(serde_json::json!({"user": {"role": "admin"}}), "jwt-key");
+    status("/status", &admin).json(200);
+    let user = sign(serde_json::json!({"user": {"username": "ann"}}), "jwt-key");
+    let message = status("/status", &user).error(403, "NotAuthorized");
+    assert!(message.contains("insufficient permissions"), "{message}");
+    let forged = sign(serde_json::json!({"user": {"role": "admin"}}), "other-key");
+    status("/status", &forged).error(401, "NotAuthenticated");
+    let expired = sign(
+        serde_json::json!({"user": {"role": "admin"}, "exp": 1_000_000_000}),
+        "jwt-key",
+    );
+    status("/status", &expired).error(401, "NotAuthenticated");
+    server
+        .post_json_with("/model/parse", &[&bearer(&admin)], r#"{"text": "hello"}"#)
+        .json(200);
+    // The 401 says how to authenticate.
+    let missing = server.get("/status").json(401);
+    let help = missing["help"].as_str().unwrap();
+    assert!(
+        help.contains("?token=") && help.contains("--jwt-secret"),
+        "{help}"
+    );
+    // /version stays open.
+    server.get("/version").json(200);
+    server.stop("TERM");
+
+    // With only --jwt-secret, POST /admin/reload is enabled for admins.
+    let server = Server::start(trained.path(), &["--jwt-secret", "jwt-key"]);
+    let reload = server
+        .request_with("POST", "/admin/reload", None, &[&bearer(&admin)], b"")
+        .json(200);
+    assert_eq!(reload["model"]["generation"], 2, "{reload}");
+    server
+        .request_with("POST", "/admin/reload", None, &[], b"")
+        .error(401, "NotAuthenticated");
+    server.stop("TERM");
+    assert_usage_errors(&[["serve", "m", "--jwt-secret", ""]]);
+}
+
+#[test]
+fn issue_18_cors_answers_preflights_for_allowed_origins() {
+    let trained = model();
+    let token_path = token_file(trained.dir.path(), "s3cret");
+    let server = Server::start(
+        trained.path(),
+        &[
+            "--cors",
+            "https://app.example,http://localhost:3000",
+            "--token-file",
+            &token_path,
+        ],
+    );
+    let preflight = |origin: &str| {
+        server.request_with(
+            "OPTIONS",
+            "/model/parse",
+            None,
+            &[
+                &format!("Origin: {origin}"),
+                "Access-Control-Request-Method: POST",
+                "Access-Control-Request-Headers: content-type",
+            ],
+            b"",
+        )
+    };
+    // Answered without the token: browsers send preflights without one.
+    let allowed = preflight("https://app.example");
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert!(allowed
+        .header("access-control-allow-methods")
+        .unwrap()
+        .contains("POST"));
+    assert_eq!(
+        allowed.header("access-control-allow-headers"),
+        Some("content-type")
+    );
+    let other = preflight("https://evil.example");
+    assert_eq!(other.header("access-control-allow-origin"), None);
+    let parse = server.post_json_with(
+        "/model/parse?token=s3cret",
+        &["Origin: http://localhost:3000"],
+        r#"{"text": "hello"}"#,
+    );
+    parse.json(200);
+    assert_eq!(
+        parse.header("access-control-allow-origin"),
+        Some("http://localhost:3000")
+    );
+    server.stop("TERM");
+
+    // `*` allows any origin; without --cors, OPTIONS is not answered.
+    let server = Server::start(trained.path(), &["--cors", "*"]);
+    let any = server.request_with(
+        "OPTIONS",
+        "/model/parse",
+        None,
+        &[
+            "Origin: https://x.example",
+            "Access-Control-Request-Method: POST",
+        ],
+        b"",
+    );
+    assert_eq!(any.status, 200);
+    assert_eq!(any.header("access-control-allow-origin"), Some("*"));
+    server.stop("TERM");
+    let server = Server::start(trained.path(), &[]);
+    server
+        .request_with(
+            "OPTIONS",
+            "/model/parse",
+            None,
+            &[
+                "Origin: https://x.example",
+                "Access-Control-Request-Method: POST",
+            ],
+            b"",
+        )
+        .error(405, "MethodNotAllowed");
+    server.stop("TERM");
+    assert_usage_errors(&[
+        ["serve", "m", "--cors", "app.example"],
+        ["serve", "m", "--cors", ""],
+    ]);
+}
+
+#[test]
+fn issue_18_a_too_large_announced_body_is_refused_at_once() {
+    let trained = model();
+    // The timeouts are long, so that only an immediate answer passes.
+    let server = Server::start(
+        trained.path(),
+        &[
+            "--max-body-bytes",
+            "1000",
+            "--request-timeout-ms",
+            "30000",
+            "--body-read-timeout-ms",
+            "30000",
+        ],
+    );
+    let head = format!(
+        "POST /model/parse HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 99999999\r\n\r\n{{\"text\": ",
+        server.addr
+    );
+    let (answer, took) = raw_exchange(server.addr, head.as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("99999999 bytes"), "{answer}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    server.get("/health").json(200);
+    server.stop("TERM");
+}
+
+#[test]
+fn issue_18_slow_bodies_and_unfinished_heads_are_cut_off() {
+    let trained = model();
+    let server = Server::start(
+        trained.path(),
+        &[
+            "--body-read-timeout-ms",
+            "300",
+            "--header-read-timeout-ms",
+            "300",
+            "--request-timeout-ms",
+            "30000",
+        ],
+    );
+    // A body announced but never finished: 408 once the body timeout ends.
+    let head = format!(
+        "POST /model/parse HTTP/1.1\r\nHost: {}\r\nContent-Length: 50\r\n\r\n{{\"text\"",
+        server.addr
+    );
+    let (answer, took) = raw_exchange(server.addr, head.as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("--body-read-timeout-ms"), "{answer}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+
+    // Headers never finished, or nothing sent at all: the connection is
+    // closed once the header timeout ends.
+    for partial in [&b"GET /health HTTP/1.1\r\nHost: x\r\n"[..], b""] {
+        let (answer, took) = raw_exchange(server.addr, partial);
+        assert!(!answer.contains("200 OK"), "{answer}");
+        assert!(took < Duration::from_secs(5), "held for {took:?}");
+    }
+    server.get("/health").json(200);
+    server.stop("TERM");
+    assert_usage_errors(&[
+        ["serve", "m", "--body-read-timeout-ms", "0"],
+        ["serve", "m", "--header-read-timeout-ms", "0"],
     ]);
 }
