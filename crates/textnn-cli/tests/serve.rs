@@ -1510,3 +1510,300 @@ fn issue_18_slow_bodies_and_unfinished_heads_are_cut_off() {
         ["serve", "m", "--header-read-timeout-ms", "0"],
     ]);
 }
+
+/// Appends to `errors` every way `value` breaks `schema`, in the subset of
+/// OpenAPI 3.0's schema language that `openapi.json` uses: `$ref`, `type`
+/// (with `nullable`), `enum`, `required`, `properties`,
+/// `additionalProperties` (`false` or a schema), `items`, `minItems`,
+/// `minimum`, `maximum`, `oneOf` (exactly one).
+fn schema_errors(
+    document: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &str,
+    errors: &mut Vec<String>,
+) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let target = document
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("unresolved {reference}"));
+        return schema_errors(document, target, value, at, errors);
+    }
+    if let Some(choices) = schema["oneOf"].as_array() {
+        let matching = choices
+            .iter()
+            .filter(|choice| {
+                let mut inner = Vec::new();
+                schema_errors(document, choice, value, at, &mut inner);
+                inner.is_empty()
+            })
+            .count();
+        if matching != 1 {
+            errors.push(format!("{at}: matches {matching} of oneOf's choices"));
+        }
+        return;
+    }
+    if value.is_null() && schema["nullable"] == true {
+        return;
+    }
+    if let Some(kind) = schema["type"].as_str() {
+        let fits = match kind {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "integer" => value.is_u64() || value.is_i64(),
+            "number" => value.is_number(),
+            "boolean" => value.is_boolean(),
+            other => panic!("unknown type {other}"),
+        };
+        if !fits {
+            errors.push(format!("{at}: {value} is not of type {kind}"));
+            return;
+        }
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        if !allowed.contains(value) {
+            errors.push(format!("{at}: {value} is not one of {allowed:?}"));
+        }
+    }
+    if let Some(number) = value.as_f64() {
+        if schema["minimum"].as_f64().is_some_and(|m| number < m) {
+            errors.push(format!("{at}: {number} is below the minimum"));
+        }
+        if schema["maximum"].as_f64().is_some_and(|m| number > m) {
+            errors.push(format!("{at}: {number} is above the maximum"));
+        }
+    }
+    if let Some(list) = value.as_array() {
+        if schema["minItems"]
+            .as_u64()
+            .is_some_and(|n| (list.len() as u64) < n)
+        {
+            errors.push(format!("{at}: fewer items than minItems"));
+        }
+        if let Some(items) = schema.get("items") {
+            for (i, item) in list.iter().enumerate() {
+                schema_errors(document, items, item, &format!("{at}[{i}]"), errors);
+            }
+        }
+    }
+    if let Some(object) = value.as_object() {
+        for name in schema["required"].as_array().into_iter().flatten() {
+            if !object.contains_key(name.as_str().unwrap()) {
+                errors.push(format!("{at}: {name} is missing"));
+            }
+        }
+        for (name, field) in object {
+            let at = format!("{at}.{name}");
+            match (
+                schema["properties"].get(name),
+                schema.get("additionalProperties"),
+            ) {
+                (Some(property), _) => schema_errors(document, property, field, &at, errors),
+                (None, Some(Value::Bool(false))) => errors.push(format!("{at} is not allowed")),
+                (None, Some(extra)) if extra.is_object() => {
+                    schema_errors(document, extra, field, &at, errors)
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Asserts that `response`, the answer of `method path`, is one the
+/// document describes: its status (or `default`), content type and schema.
+fn assert_documented(document: &Value, method: &str, path: &str, response: &Response) {
+    let operation = &document["paths"][path][method.to_ascii_lowercase()];
+    assert!(operation.is_object(), "{method} {path} is not documented");
+    let responses = &operation["responses"];
+    let described = responses
+        .get(response.status.to_string())
+        .or_else(|| responses.get("default"))
+        .unwrap_or_else(|| panic!("{method} {path}: status {} not documented", response.status));
+    let content_type = response.header("content-type").unwrap_or("");
+    let essence = content_type.split(';').next().unwrap().trim();
+    let schema = &described["content"][essence]["schema"];
+    assert!(
+        schema.is_object(),
+        "{method} {path} {}: content type {content_type} not documented",
+        response.status
+    );
+    let body: Value = if essence == "application/json" {
+        serde_json::from_str(&response.body).expect("a JSON body")
+    } else {
+        Value::String(response.body.clone())
+    };
+    let mut errors = Vec::new();
+    schema_errors(document, schema, &body, "$", &mut errors);
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {}: {errors:#?}\n{body}",
+        response.status
+    );
+}
+
+#[test]
+fn issue_18_openapi_document_describes_every_live_answer() {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    let trained = model();
+    let token_path = token_file(trained.dir.path(), "s3cret");
+    let server = Server::start(
+        trained.path(),
+        &[
+            "--token-file",
+            &token_path,
+            "--jwt-secret",
+            "jwt-key",
+            "--max-batch",
+            "2",
+        ],
+    );
+    let served = server.get("/openapi.json");
+    let document = served.json(200);
+    let kept: Value =
+        serde_json::from_str(include_str!("../src/commands/serve/openapi.json")).unwrap();
+    assert_eq!(document, kept, "the service serves the kept document");
+
+    // The checker itself finds what is wrong.
+    let mut errors = Vec::new();
+    let parse_result = serde_json::json!({"$ref": "#/components/schemas/ParseResult"});
+    let wrong = serde_json::json!({"text": 1, "intent": {"name": "a"}, "extra": true});
+    schema_errors(&document, &parse_result, &wrong, "$", &mut errors);
+    assert_eq!(errors.len(), 5, "{errors:#?}");
+
+    let user = encode(
+        &Header::default(),
+        &serde_json::json!({"user": {"username": "ann"}}),
+        &EncodingKey::from_secret(b"jwt-key"),
+    )
+    .unwrap();
+    let no_headers: &[&str] = &[];
+    let forbidden = [bearer(&user)];
+    let forbidden: Vec<&str> = forbidden.iter().map(String::as_str).collect();
+    // (method, path as documented, query, headers, body, expected status)
+    #[allow(clippy::type_complexity)] // one tuple per table row reads best here
+    let cases: Vec<(&str, &str, &str, &[&str], &str, u16)> = vec![
+        ("GET", "/", "", no_headers, "", 200),
+        ("GET", "/health", "", no_headers, "", 200),
+        ("GET", "/version", "", no_headers, "", 200),
+        ("GET", "/openapi.json", "", no_headers, "", 200),
+        ("GET", "/ready", "?token=s3cret", no_headers, "", 200),
+        ("GET", "/status", "?token=s3cret", no_headers, "", 200),
+        ("GET", "/metrics", "?token=s3cret", no_headers, "", 200),
+        ("GET", "/status", "", no_headers, "", 401),
+        ("GET", "/status", "", &forbidden, "", 403),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret",
+            no_headers,
+            r#"{"text": "turn on the lights"}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret",
+            no_headers,
+            r#"{"text": ["play music", "x"]}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret",
+            no_headers,
+            r#"{"text": "/music{\"artist\": \"Nina\"}"}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret&emulation_mode=wit",
+            no_headers,
+            r#"{"text": "/music{\"artist\": \"Nina\"}"}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret&emulation_mode=luis",
+            no_headers,
+            r#"{"text": "/music{\"artist\": \"Nina\"}"}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret&emulation_mode=dialogflow",
+            no_headers,
+            r#"{"text": "hello"}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret&emulation_mode=x",
+            no_headers,
+            r#"{"text": "hello"}"#,
+            400,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret",
+            no_headers,
+            "not json",
+            400,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "",
+            no_headers,
+            r#"{"text": "hello"}"#,
+            401,
+        ),
+        (
+            "POST",
+            "/v1/classify",
+            "?token=s3cret",
+            no_headers,
+            r#"{"texts": ["hello", "music"], "k": 2}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/v1/classify",
+            "?token=s3cret",
+            no_headers,
+            r#"{"texts": ["a", "b", "c"]}"#,
+            413,
+        ),
+        (
+            "POST",
+            "/admin/reload",
+            "?token=s3cret",
+            no_headers,
+            "",
+            200,
+        ),
+        ("POST", "/admin/reload", "", &forbidden, "", 403),
+    ];
+    for (method, path, query, headers, body, status) in cases {
+        let response = server.request_with(
+            method,
+            &format!("{path}{query}"),
+            Some("application/json"),
+            headers,
+            body.as_bytes(),
+        );
+        assert_eq!(
+            response.status, status,
+            "{method} {path}{query}: {}",
+            response.body
+        );
+        assert_documented(&document, method, path, &response);
+    }
+    server.stop("TERM");
+}

@@ -14,7 +14,9 @@
 //! - `GET /health` (the process answers), `GET /ready` (a model is in
 //!   service: it is loaded before the port is bound, so always once
 //!   reachable), `GET /version` (with the model in service), `GET /status`
-//!   (Rasa's), `GET /metrics` (Prometheus text), `GET /` (Rasa's greeting).
+//!   (Rasa's), `GET /metrics` (Prometheus text), `GET /openapi.json` (the
+//!   OpenAPI document of all of these, [`openapi`]), `GET /` (Rasa's
+//!   greeting).
 //! - `POST /admin/reload` (only with `--token-file`; 403 without) and
 //!   SIGHUP: load the model file again; see [`state`].
 //!
@@ -37,7 +39,7 @@
 //! reload), `handlers` (endpoints and the metrics middleware), `slash`
 //! (button payloads), `emulation` (other services' shapes), `body` (JSON
 //! bodies), `errors` (the error schema), `auth`, `cors`, `limits`,
-//! `metrics` (the figures), `logging`.
+//! `metrics` (the figures), `openapi`, `logging`.
 
 mod auth;
 mod body;
@@ -48,6 +50,7 @@ mod handlers;
 mod limits;
 mod logging;
 mod metrics;
+mod openapi;
 mod server;
 mod slash;
 mod state;
@@ -269,6 +272,7 @@ fn router(
         .route("/version", get(handlers::version))
         .route("/status", get(handlers::status))
         .route("/metrics", get(handlers::metrics))
+        .route("/openapi.json", get(openapi::openapi))
         .route("/model/parse", post(handlers::parse))
         .route("/v1/classify", post(handlers::classify))
         .route("/admin/reload", post(handlers::admin_reload));
@@ -331,11 +335,8 @@ mod tests {
     use axum::extract::Request;
     use axum::http::StatusCode;
 
-    /// A handler that panics answers a JSON 500, and the same service then
-    /// answers the next request.
-    #[test]
-    fn a_panic_becomes_a_json_500_and_the_service_lives_on() {
-        use tower::ServiceExt;
+    /// The state of a service for a two-label model trained in a blink.
+    fn tiny_state() -> Arc<AppState> {
         let examples: Vec<textnn::data::Example> = ["hello there", "bye now"]
             .iter()
             .zip(["greet", "bye"])
@@ -350,7 +351,7 @@ mod tests {
         config.features.buckets = 100;
         config.network.dim = 4;
         let model = textnn::train(&config, &examples, &mut |_| {}).unwrap();
-        let state = Arc::new(AppState::new(
+        Arc::new(AppState::new(
             model,
             Settings {
                 model_path: PathBuf::from("unused.textnn"),
@@ -366,7 +367,46 @@ mod tests {
                 request_timeout: Duration::from_secs(10),
                 debug_delays: false,
             },
-        ));
+        ))
+    }
+
+    /// Every path and method the OpenAPI document lists is answered by the
+    /// router (neither 404 nor 405).
+    #[test]
+    fn the_router_answers_every_documented_operation() {
+        use tower::ServiceExt;
+        let app = router(tiny_state(), 1000, None, false);
+        let document: serde_json::Value = serde_json::from_str(openapi::DOCUMENT).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut operations = 0;
+        for (path, methods) in document["paths"].as_object().unwrap() {
+            for method in methods.as_object().unwrap().keys() {
+                let request = Request::builder()
+                    .method(method.to_uppercase().as_str())
+                    .uri(path)
+                    .body(axum::body::Body::from("{}"))
+                    .unwrap();
+                let status = runtime
+                    .block_on(app.clone().oneshot(request))
+                    .unwrap()
+                    .status();
+                assert_ne!(status, StatusCode::NOT_FOUND, "{method} {path}");
+                assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+                operations += 1;
+            }
+        }
+        assert_eq!(operations, 10);
+    }
+
+    /// A handler that panics answers a JSON 500, and the same service then
+    /// answers the next request.
+    #[test]
+    fn a_panic_becomes_a_json_500_and_the_service_lives_on() {
+        use tower::ServiceExt;
+        let state = tiny_state();
         async fn boom() -> &'static str {
             panic!("deliberate test panic")
         }
