@@ -28,7 +28,8 @@ impl ParseRequest {
     /// of a list; `None` is the handler's 400.
     fn text(&self) -> Option<&str> {
         match &self.text {
-            serde_json::Value::Array(list) => list.first(),
+            serde_json::Value::Array(list) if list.iter().all(|t| t.is_string()) => list.first(),
+            serde_json::Value::Array(_) => None,
             text => Some(text),
         }
         .and_then(|t| t.as_str())

@@ -1256,6 +1256,7 @@ fn issue_18_text_as_a_list_is_its_first_element() {
     for body in [
         r#"{"text": []}"#,
         r#"{"text": [42]}"#,
+        r#"{"text": ["a", 42]}"#,
         r#"{"text": {"a": 1}}"#,
     ] {
         let response = server.post_json("/model/parse", body);

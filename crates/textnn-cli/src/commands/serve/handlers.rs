@@ -198,15 +198,18 @@ pub(super) struct ParseRequest {
 
 impl ParseRequest {
     /// The text: the string, or the first element of a list of strings.
+    /// (Rasa looks only at the first element; a list holding anything but
+    /// strings is refused here, as the OpenAPI document says.)
     fn text(&self) -> Result<&str, ApiError> {
         let text = match &self.text {
-            serde_json::Value::Array(list) => list.first(),
+            serde_json::Value::Array(list) if list.iter().all(|t| t.is_string()) => list.first(),
+            serde_json::Value::Array(_) => None,
             text => Some(text),
         };
         text.and_then(|t| t.as_str()).ok_or_else(|| {
             ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "text must be a string, or a non-empty list whose first element is a string",
+                "text must be a string, or a non-empty list of strings whose first element is the text",
             )
             .with_details(serde_json::json!({"parameter": "text", "in": "body"}))
         })
