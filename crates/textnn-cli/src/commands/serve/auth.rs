@@ -18,13 +18,13 @@
 //! encoding.
 
 use super::errors::ApiError;
+use super::query;
 use super::state::AppState;
 use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -104,45 +104,6 @@ pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(difference) == 0
 }
 
-/// The value of the first `token=` pair of a query string, decoded as an
-/// HTML form field (`application/x-www-form-urlencoded`): `+` is a space,
-/// `%XX` a byte; a malformed `%` escape stays as written.
-fn query_token(query: &str) -> Option<Cow<'_, [u8]>> {
-    let raw = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("token="))?;
-    Some(form_decode(raw.as_bytes()))
-}
-
-/// Form-decodes `raw`, borrowing it when there is nothing to decode.
-fn form_decode(raw: &[u8]) -> Cow<'_, [u8]> {
-    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
-        return Cow::Borrowed(raw);
-    }
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut decoded = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => decoded.push(b' '),
-            b'%' => {
-                let escaped = raw
-                    .get(i + 1..i + 3)
-                    .and_then(|pair| Some(hex(pair[0])? << 4 | hex(pair[1])?));
-                if let Some(byte) = escaped {
-                    decoded.push(byte);
-                    i += 2;
-                } else {
-                    decoded.push(b'%');
-                }
-            }
-            other => decoded.push(other),
-        }
-        i += 1;
-    }
-    Cow::Owned(decoded)
-}
-
 /// Removes ASCII whitespace around `bytes`, as the token file's token is
 /// trimmed.
 fn trim_ascii(bytes: &[u8]) -> &[u8] {
@@ -176,7 +137,7 @@ pub(super) async fn authenticate(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    let query = request.uri().query().and_then(query_token);
+    let query = request.uri().query().and_then(|q| query::param(q, "token"));
     let verdict = verdict(
         state.token.as_deref(),
         state.jwt_secret.as_deref(),
@@ -226,26 +187,6 @@ mod tests {
         assert!(!constant_time_eq(b"secret", b"secreT"));
         assert!(!constant_time_eq(b"secret", b"secret "));
         assert!(!constant_time_eq(b"secret", b""));
-    }
-
-    #[test]
-    fn query_tokens_are_form_decoded() {
-        // (query, decoded token)
-        let table: [(&str, Option<&[u8]>); 9] = [
-            ("token=abc", Some(b"abc")),
-            ("a=1&token=abc&b=2", Some(b"abc")),
-            ("token=a%2Bb%2Fc%3D%3D", Some(b"a+b/c==")),
-            ("token=a+b", Some(b"a b")),
-            ("token=%e2%82%ac", Some("€".as_bytes())),
-            // Malformed escapes stay as written, as Python's unquote keeps them.
-            ("token=100%", Some(b"100%")),
-            ("token=%zz%4", Some(b"%zz%4")),
-            ("token=", Some(b"")),
-            ("tokens=abc", None),
-        ];
-        for (query, expected) in table {
-            assert_eq!(query_token(query).as_deref(), expected, "{query}");
-        }
     }
 
     #[test]

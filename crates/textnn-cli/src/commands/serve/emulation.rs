@@ -18,6 +18,7 @@
 //!   "intentDetectionConfidence"}}`.
 
 use super::errors::ApiError;
+use super::query;
 use super::slash::Entity;
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
@@ -35,12 +36,10 @@ impl Emulation {
     /// The mode of `?emulation_mode=` (`None` when absent); an unknown mode
     /// is a 400 that names the parameter, as Rasa answers it.
     pub(super) fn from_query(query: Option<&str>) -> Result<Option<Emulation>, ApiError> {
-        let Some(value) = query.and_then(|q| {
-            q.split('&')
-                .find_map(|pair| pair.strip_prefix("emulation_mode="))
-        }) else {
+        let Some(raw) = query.and_then(|q| query::param(q, "emulation_mode")) else {
             return Ok(None);
         };
+        let value = String::from_utf8_lossy(&raw);
         match value.to_ascii_lowercase().as_str() {
             "wit" => Ok(Some(Emulation::Wit)),
             "luis" => Ok(Some(Emulation::Luis)),
@@ -221,6 +220,8 @@ mod tests {
                 Some("emulation_mode=Dialogflow"),
                 Some(Some(Emulation::Dialogflow)),
             ),
+            (Some("emulation_mode=%57it"), Some(Some(Emulation::Wit))),
+            (Some("emulation_modes=wit"), Some(None)),
             (Some("emulation_mode=rasa"), None),
             (Some("emulation_mode="), None),
         ];

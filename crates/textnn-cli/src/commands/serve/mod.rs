@@ -38,7 +38,7 @@
 //! One file per job: `server` (connections), `state` (shared state, hot
 //! reload), `handlers` (endpoints and the metrics middleware), `slash`
 //! (button payloads), `emulation` (other services' shapes), `body` (JSON
-//! bodies), `errors` (the error schema), `auth`, `cors`, `limits`,
+//! bodies), `errors` (the error schema), `query` (query parameters), `auth`, `cors`, `limits`,
 //! `metrics` (the figures), `openapi`, `logging`.
 
 mod auth;
@@ -51,6 +51,7 @@ mod limits;
 mod logging;
 mod metrics;
 mod openapi;
+mod query;
 mod server;
 mod slash;
 mod state;
