@@ -3,7 +3,7 @@
 //! succeeds, classified by a small model as the handlers do.
 //!
 //! The request types live privately in the binary crate (`textnn-cli`,
-//! `commands/serve.rs`), which a fuzz target cannot link, so they are
+//! `commands/serve/handlers.rs`), which a fuzz target cannot link, so they are
 //! copied here field for field, attributes included; keep them in step.
 //! The first input byte picks the endpoint.
 #![no_main]
@@ -14,12 +14,26 @@ use std::sync::OnceLock;
 use textnn::data::Example;
 use textnn::{Classifier, TrainConfig};
 
-/// `/model/parse`'s request (Rasa's).
+/// `/model/parse`'s request (Rasa's): `text` is a string or a list whose
+/// first element is the text.
 #[derive(Deserialize)]
 #[allow(dead_code)]
 struct ParseRequest {
-    text: String,
+    text: serde_json::Value,
     message_id: Option<String>,
+}
+
+impl ParseRequest {
+    /// The text as the handler takes it: the string, or the first element
+    /// of a list; `None` is the handler's 400.
+    fn text(&self) -> Option<&str> {
+        match &self.text {
+            serde_json::Value::Array(list) if list.iter().all(|t| t.is_string()) => list.first(),
+            serde_json::Value::Array(_) => None,
+            text => Some(text),
+        }
+        .and_then(|t| t.as_str())
+    }
 }
 
 /// `/v1/classify`'s request.
@@ -74,8 +88,10 @@ fuzz_target!(|data: &[u8]| {
     let model = model();
     if endpoint & 1 == 0 {
         if let Ok(request) = serde_json::from_slice::<ParseRequest>(body) {
-            let ranked = model.predict(&request.text, 10, 0.0);
-            assert_eq!(ranked.len(), model.labels().len());
+            if let Some(text) = request.text() {
+                let ranked = model.predict(text, 10, 0.0);
+                assert_eq!(ranked.len(), model.labels().len());
+            }
         }
     } else if let Ok(request) = serde_json::from_slice::<ClassifyRequest>(body) {
         // The handler refuses thresholds outside [0, 1] before predicting.

@@ -325,6 +325,13 @@ impl Response {
         assert_eq!(body["code"], code, "{body}");
         assert_eq!(body["reason"], reason, "{body}");
         assert!(body["version"].is_string(), "{body}");
+        // Rasa's `details` (an object) and `help` (a hint or null).
+        assert!(body["details"].is_object(), "{body}");
+        assert!(
+            body.get("help")
+                .is_some_and(|h| h.is_string() || h.is_null()),
+            "{body}"
+        );
         body["message"].as_str().expect("a message").to_string()
     }
 }
@@ -557,10 +564,19 @@ fn serve_answers_every_error_with_one_json_schema() {
     );
     let parse_ok = r#"{"text": "hello"}"#.as_bytes();
 
-    // Content type: missing, wrong; a charset parameter is fine.
+    // Issue 18: the body is JSON whatever the content type says (none,
+    // curl's form default, text/plain), as Rasa reads it.
     server
         .request("POST", "/model/parse", None, parse_ok)
-        .error(415, "UnsupportedMediaType");
+        .json(200);
+    server
+        .request(
+            "POST",
+            "/model/parse",
+            Some("application/x-www-form-urlencoded"),
+            parse_ok,
+        )
+        .json(200);
     server
         .request(
             "POST",
@@ -568,7 +584,11 @@ fn serve_answers_every_error_with_one_json_schema() {
             Some("text/plain"),
             br#"{"texts": []}"#,
         )
-        .error(415, "UnsupportedMediaType");
+        .json(200);
+    // A body that is not JSON is still 400, whatever the content type.
+    server
+        .request("POST", "/model/parse", None, b"text=hello")
+        .error(400, "BadRequest");
     server
         .request(
             "POST",
@@ -646,8 +666,7 @@ fn serve_answers_every_error_with_one_json_schema() {
     assert_metrics_contain(
         &metrics,
         &[
-            "textnn_http_requests_total{endpoint=\"/model/parse\",status=\"400\"} 6",
-            "textnn_http_requests_total{endpoint=\"/model/parse\",status=\"415\"} 1",
+            "textnn_http_requests_total{endpoint=\"/model/parse\",status=\"400\"} 7",
             "textnn_http_requests_total{endpoint=\"/v1/classify\",status=\"413\"} 2",
             "textnn_http_requests_total{endpoint=\"other\",status=\"404\"} 2",
         ],
@@ -749,8 +768,10 @@ fn serve_with_a_token_file_needs_the_token_except_on_health() {
     let server = Server::start(trained.path(), &["--token-file", &token_path]);
     server.get("/health").json(200);
     assert_eq!(server.get("/").status, 200);
+    // Issue 18: /version is open, as Rasa's is.
+    server.get("/version").json(200);
 
-    let missing = server.get("/version");
+    let missing = server.get("/status");
     missing.error(401, "NotAuthenticated");
     assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
     server
@@ -758,15 +779,15 @@ fn serve_with_a_token_file_needs_the_token_except_on_health() {
         .error(401, "NotAuthenticated");
     for wrong in ["wrong", "s3cret-toke"] {
         server
-            .get_with_token("/version", wrong)
+            .get_with_token("/status", wrong)
             .error(401, "NotAuthenticated");
     }
     server
-        .get("/version?token=wrong")
+        .get("/status?token=wrong")
         .error(401, "NotAuthenticated");
 
-    server.get_with_token("/version", "s3cret-token").json(200);
-    server.get("/version?token=s3cret-token").json(200);
+    server.get_with_token("/status", "s3cret-token").json(200);
+    server.get("/status?token=s3cret-token").json(200);
     server
         .post_json_with(
             "/model/parse",
@@ -776,7 +797,7 @@ fn serve_with_a_token_file_needs_the_token_except_on_health() {
         .json(200);
     let metrics = server.get("/metrics?token=s3cret-token").body;
     assert!(
-        metrics.contains("textnn_http_requests_total{endpoint=\"/version\",status=\"401\"} 4"),
+        metrics.contains("textnn_http_requests_total{endpoint=\"/status\",status=\"401\"} 4"),
         "{metrics}"
     );
     server.stop("TERM");
@@ -794,16 +815,16 @@ fn serve_percent_decodes_query_tokens() {
     let trained = model();
     let token_path = token_file(trained.dir.path(), "a+b/c=");
     let server = Server::start(trained.path(), &["--token-file", &token_path]);
-    server.get("/version?token=a%2Bb%2Fc%3D").json(200);
-    server.get("/version?token=a%2bb%2fc%3d").json(200);
+    server.get("/status?token=a%2Bb%2Fc%3D").json(200);
+    server.get("/status?token=a%2bb%2fc%3d").json(200);
     server
-        .get("/version?token=a+b/c=")
+        .get("/status?token=a+b/c=")
         .error(401, "NotAuthenticated");
     server
-        .get("/version?token=a%2Bb%2Fc%3")
+        .get("/status?token=a%2Bb%2Fc%3")
         .error(401, "NotAuthenticated");
     // The header form is not encoded at all.
-    server.get_with_token("/version", "a+b/c=").json(200);
+    server.get_with_token("/status", "a+b/c=").json(200);
     server.stop("TERM");
 }
 
@@ -1096,4 +1117,694 @@ fn serve_rejects_bad_limit_and_log_options() {
         ["serve", "m", "--log-format", "xml"],
         ["serve", "m", "--threads", "0"],
     ]);
+}
+
+/// Sends `bytes` on a fresh connection, then reads until the server closes
+/// it (bounded by [`STEP`]); returns what came back and how long it took.
+/// For requests the [`Client`] cannot send: unfinished heads and bodies.
+fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> (String, Duration) {
+    let start = Instant::now();
+    let mut stream = TcpStream::connect_timeout(&addr, STEP).expect("connects");
+    stream.set_read_timeout(Some(STEP)).unwrap();
+    stream.write_all(bytes).unwrap();
+    let mut raw = Vec::new();
+    // A reset after the answer still leaves what was read.
+    let _ = stream.read_to_end(&mut raw);
+    (String::from_utf8_lossy(&raw).into_owned(), start.elapsed())
+}
+
+#[test]
+fn issue_18_emulation_modes_answer_in_rasas_shapes() {
+    let trained = model();
+    let server = Server::start(trained.path(), &[]);
+    let body = r#"{"text": "turn on the lights"}"#;
+    let plain = server.post_json("/model/parse", body).json(200);
+    let top = plain["intent"]["name"].as_str().unwrap().to_string();
+    let confidence = plain["intent"]["confidence"].clone();
+
+    let wit = server
+        .post_json("/model/parse?emulation_mode=wit", body)
+        .json(200);
+    assert_eq!(wit["text"], "turn on the lights", "{wit}");
+    assert_eq!(wit["intents"][0]["name"], top.as_str(), "{wit}");
+    assert_eq!(wit["intents"][0]["confidence"], confidence, "{wit}");
+    assert_eq!(wit["entities"], serde_json::json!({}), "{wit}");
+    assert_eq!(wit["traits"], serde_json::json!({}), "{wit}");
+
+    // Case-insensitive, as Rasa's; LUIS gets the whole ranking.
+    let luis = server
+        .post_json("/model/parse?emulation_mode=LUIS", body)
+        .json(200);
+    assert_eq!(luis["query"], "turn on the lights", "{luis}");
+    assert_eq!(luis["prediction"]["topIntent"], top.as_str(), "{luis}");
+    let intents = luis["prediction"]["intents"].as_object().unwrap();
+    assert_eq!(intents.len(), 3, "{luis}");
+    assert_eq!(intents[&top]["score"], confidence, "{luis}");
+    assert_eq!(
+        luis["prediction"]["entities"],
+        serde_json::json!({"$instance": {}})
+    );
+
+    let dialogflow = server
+        .post_json(
+            "/model/parse?emulation_mode=Dialogflow",
+            r#"{"text": "/music{\"artist\": \"Nina Simone\"}"}"#,
+        )
+        .json(200);
+    let result = &dialogflow["queryResult"];
+    assert_eq!(result["action"], "music", "{dialogflow}");
+    assert_eq!(result["intent"]["displayName"], "music", "{dialogflow}");
+    assert_eq!(result["intentDetectionConfidence"], 1.0, "{dialogflow}");
+    assert_eq!(
+        result["parameters"],
+        serde_json::json!({"artist": ["Nina Simone"]})
+    );
+    assert!(dialogflow["responseId"].is_string(), "{dialogflow}");
+
+    // An unknown mode is refused with 400, naming the parameter.
+    for mode in ["rasa", "", "wit2"] {
+        let response = server.post_json(&format!("/model/parse?emulation_mode={mode}"), body);
+        let message = response.error(400, "BadRequest");
+        assert!(message.contains("emulation_mode"), "{message}");
+        let details = response.json(400)["details"].clone();
+        assert_eq!(
+            details,
+            serde_json::json!({"parameter": "emulation_mode", "in": "query"})
+        );
+    }
+    server.stop("TERM");
+}
+
+#[test]
+fn issue_18_button_payloads_answer_their_intent_with_entities() {
+    let trained = model();
+    let server = Server::start(trained.path(), &["--fallback-threshold", "0.99"]);
+    let text = r#"/weather{"city": "Paris", "day": ["mon", "tue"]}"#;
+    let body = serde_json::json!({ "text": text }).to_string();
+    let parse = server.post_json("/model/parse", &body).json(200);
+    let intent = serde_json::json!({"name": "weather", "confidence": 1.0});
+    assert_eq!(parse["text"], text);
+    assert_eq!(parse["intent"], intent, "{parse}");
+    // Not classified, so no fallback and no other intent.
+    assert_eq!(parse["intent_ranking"], serde_json::json!([intent]));
+    let entity = |name: &str, value: &str| serde_json::json!({"entity": name, "value": value, "start": 8, "end": 48, "confidence": 1.0});
+    assert_eq!(
+        parse["entities"],
+        serde_json::json!([
+            entity("city", "Paris"),
+            entity("day", "mon"),
+            entity("day", "tue")
+        ]),
+        "{parse}"
+    );
+    // A stated confidence, as Rasa's `/intent@0.4`.
+    let parse = server
+        .post_json("/model/parse", r#"{"text": "/lights@0.4"}"#)
+        .json(200);
+    assert_eq!(
+        parse["intent"],
+        serde_json::json!({"name": "lights", "confidence": 0.4})
+    );
+    // An intent the model does not know is classified as text, as Rasa
+    // does with one outside its domain (here: below the fallback threshold).
+    let parse = server
+        .post_json(
+            "/model/parse",
+            r#"{"text": "/order_pizza{\"size\": \"L\"}"}"#,
+        )
+        .json(200);
+    assert_eq!(parse["intent"]["name"], "nlu_fallback", "{parse}");
+    assert_eq!(parse["entities"], serde_json::json!([]), "{parse}");
+    server.wait_for_log(&["order_pizza", "does not know"]);
+    server.stop("TERM");
+}
+
+#[test]
+fn issue_18_text_as_a_list_is_its_first_element() {
+    let trained = model();
+    let server = Server::start(trained.path(), &[]);
+    let single = server
+        .post_json("/model/parse", r#"{"text": "play some music"}"#)
+        .json(200);
+    let listed = server
+        .post_json(
+            "/model/parse",
+            r#"{"text": ["play some music", "turn on the lights"]}"#,
+        )
+        .json(200);
+    assert_eq!(listed, single);
+    for body in [
+        r#"{"text": []}"#,
+        r#"{"text": [42]}"#,
+        r#"{"text": ["a", 42]}"#,
+        r#"{"text": {"a": 1}}"#,
+    ] {
+        let response = server.post_json("/model/parse", body);
+        response.error(400, "BadRequest");
+        assert_eq!(response.json(400)["details"]["parameter"], "text");
+    }
+    server.stop("TERM");
+}
+
+#[test]
+fn issue_18_version_reports_the_models_figures_and_status_is_rasas() {
+    let trained = model();
+    let server = Server::start(trained.path(), &[]);
+    let version = server.version();
+    let info = common::textnn()
+        .args(["info", trained.path(), "--json"])
+        .timeout(STEP)
+        .output()
+        .unwrap();
+    let info: Value = serde_json::from_slice(&info.stdout).expect("info --json");
+    assert_eq!(version["n_labels"], 3, "{version}");
+    assert_eq!(version["input_rows"], info["input_rows"], "{version}");
+    assert_eq!(version["words"], info["words"], "{version}");
+    assert_eq!(version["dim"], 8, "{version}");
+    // Before the fix these were the settings' placeholders (2 labels, 1 row).
+    assert_eq!(version["settings"]["network"]["n_labels"], 3, "{version}");
+    assert_eq!(
+        version["settings"]["network"]["input_rows"],
+        info["input_rows"]
+    );
+
+    let status = server.get("/status").json(200);
+    assert_eq!(status["model_file"], trained.path());
+    assert_eq!(status["num_active_training_jobs"], 0);
+    assert_eq!(status["generation"], 1);
+    assert!(status["model_id"].as_str().unwrap().ends_with("@1"));
+    server.stop("TERM");
+}
+
+#[test]
+fn issue_18_query_token_comes_first_and_jwts_are_checked() {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    let sign = |claims: Value, secret: &str| {
+        encode(
+            &Header::default(),
+            &claims,
+            &EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap()
+    };
+    let trained = model();
+    let token_path = token_file(trained.dir.path(), "s3cret");
+    let server = Server::start(
+        trained.path(),
+        &["--token-file", &token_path, "--jwt-secret", "jwt-key"],
+    );
+    let status = |path: &str, token: &str| server.get_with_token(path, token);
+    // The query token wins over whatever the header says, as in Rasa.
+    status("/status?token=s3cret", "not-a-jwt").json(200);
+    let admin = sign(serde_json::json!({"user": {"role": "admin"}}), "jwt-key");
+    status("/status", &admin).json(200);
+    let user = sign(serde_json::json!({"user": {"username": "ann"}}), "jwt-key");
+    let message = status("/status", &user).error(403, "NotAuthorized");
+    assert!(message.contains("insufficient permissions"), "{message}");
+    let forged = sign(serde_json::json!({"user": {"role": "admin"}}), "other-key");
+    status("/status", &forged).error(401, "NotAuthenticated");
+    let expired = sign(
+        serde_json::json!({"user": {"role": "admin"}, "exp": 1_000_000_000}),
+        "jwt-key",
+    );
+    status("/status", &expired).error(401, "NotAuthenticated");
+    server
+        .post_json_with("/model/parse", &[&bearer(&admin)], r#"{"text": "hello"}"#)
+        .json(200);
+    // The 401 says how to authenticate.
+    let missing = server.get("/status").json(401);
+    let help = missing["help"].as_str().unwrap();
+    assert!(
+        help.contains("?token=") && help.contains("--jwt-secret"),
+        "{help}"
+    );
+    // /version stays open.
+    server.get("/version").json(200);
+    server.stop("TERM");
+
+    // With only --jwt-secret, POST /admin/reload is enabled for admins.
+    let server = Server::start(trained.path(), &["--jwt-secret", "jwt-key"]);
+    let reload = server
+        .request_with("POST", "/admin/reload", None, &[&bearer(&admin)], b"")
+        .json(200);
+    assert_eq!(reload["model"]["generation"], 2, "{reload}");
+    server
+        .request_with("POST", "/admin/reload", None, &[], b"")
+        .error(401, "NotAuthenticated");
+    server.stop("TERM");
+    assert_usage_errors(&[["serve", "m", "--jwt-secret", ""]]);
+}
+
+#[test]
+fn issue_18_cors_answers_preflights_for_allowed_origins() {
+    let trained = model();
+    let token_path = token_file(trained.dir.path(), "s3cret");
+    let server = Server::start(
+        trained.path(),
+        &[
+            "--cors",
+            "https://app.example,http://localhost:3000",
+            "--token-file",
+            &token_path,
+        ],
+    );
+    let preflight = |origin: &str| {
+        server.request_with(
+            "OPTIONS",
+            "/model/parse",
+            None,
+            &[
+                &format!("Origin: {origin}"),
+                "Access-Control-Request-Method: POST",
+                "Access-Control-Request-Headers: content-type",
+            ],
+            b"",
+        )
+    };
+    // Answered without the token: browsers send preflights without one.
+    let allowed = preflight("https://app.example");
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    assert!(allowed
+        .header("access-control-allow-methods")
+        .unwrap()
+        .contains("POST"));
+    assert_eq!(
+        allowed.header("access-control-allow-headers"),
+        Some("content-type")
+    );
+    let other = preflight("https://evil.example");
+    assert_eq!(other.header("access-control-allow-origin"), None);
+    let parse = server.post_json_with(
+        "/model/parse?token=s3cret",
+        &["Origin: http://localhost:3000"],
+        r#"{"text": "hello"}"#,
+    );
+    parse.json(200);
+    assert_eq!(
+        parse.header("access-control-allow-origin"),
+        Some("http://localhost:3000")
+    );
+    server.stop("TERM");
+
+    // `*` allows any origin; without --cors, OPTIONS is not answered.
+    let server = Server::start(trained.path(), &["--cors", "*"]);
+    let any = server.request_with(
+        "OPTIONS",
+        "/model/parse",
+        None,
+        &[
+            "Origin: https://x.example",
+            "Access-Control-Request-Method: POST",
+        ],
+        b"",
+    );
+    assert_eq!(any.status, 200);
+    assert_eq!(any.header("access-control-allow-origin"), Some("*"));
+    server.stop("TERM");
+    let server = Server::start(trained.path(), &[]);
+    server
+        .request_with(
+            "OPTIONS",
+            "/model/parse",
+            None,
+            &[
+                "Origin: https://x.example",
+                "Access-Control-Request-Method: POST",
+            ],
+            b"",
+        )
+        .error(405, "MethodNotAllowed");
+    server.stop("TERM");
+    assert_usage_errors(&[
+        ["serve", "m", "--cors", "app.example"],
+        ["serve", "m", "--cors", ""],
+    ]);
+}
+
+#[test]
+fn issue_18_a_too_large_announced_body_is_refused_at_once() {
+    let trained = model();
+    // The timeouts are long, so that only an immediate answer passes.
+    let server = Server::start(
+        trained.path(),
+        &[
+            "--max-body-bytes",
+            "1000",
+            "--request-timeout-ms",
+            "30000",
+            "--body-read-timeout-ms",
+            "30000",
+        ],
+    );
+    let head = format!(
+        "POST /model/parse HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 99999999\r\n\r\n{{\"text\": ",
+        server.addr
+    );
+    let (answer, took) = raw_exchange(server.addr, head.as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("99999999 bytes"), "{answer}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    server.get("/health").json(200);
+    server.stop("TERM");
+}
+
+#[test]
+fn issue_18_slow_bodies_and_unfinished_heads_are_cut_off() {
+    let trained = model();
+    let server = Server::start(
+        trained.path(),
+        &[
+            "--body-read-timeout-ms",
+            "300",
+            "--header-read-timeout-ms",
+            "300",
+            "--request-timeout-ms",
+            "30000",
+        ],
+    );
+    // A body announced but never finished: 408 once the body timeout ends.
+    let head = format!(
+        "POST /model/parse HTTP/1.1\r\nHost: {}\r\nContent-Length: 50\r\n\r\n{{\"text\"",
+        server.addr
+    );
+    let (answer, took) = raw_exchange(server.addr, head.as_bytes());
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("--body-read-timeout-ms"), "{answer}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+
+    // Headers never finished, or nothing sent at all: the connection is
+    // closed once the header timeout ends.
+    for partial in [&b"GET /health HTTP/1.1\r\nHost: x\r\n"[..], b""] {
+        let (answer, took) = raw_exchange(server.addr, partial);
+        assert!(!answer.contains("200 OK"), "{answer}");
+        assert!(took < Duration::from_secs(5), "held for {took:?}");
+    }
+    server.get("/health").json(200);
+    server.stop("TERM");
+    assert_usage_errors(&[
+        ["serve", "m", "--body-read-timeout-ms", "0"],
+        ["serve", "m", "--header-read-timeout-ms", "0"],
+    ]);
+}
+
+/// Appends to `errors` every way `value` breaks `schema`, in the subset of
+/// OpenAPI 3.0's schema language that `openapi.json` uses: `$ref`, `type`
+/// (with `nullable`), `enum`, `required`, `properties`,
+/// `additionalProperties` (`false` or a schema), `items`, `minItems`,
+/// `minimum`, `maximum`, `oneOf` (exactly one).
+fn schema_errors(
+    document: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &str,
+    errors: &mut Vec<String>,
+) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let target = document
+            .pointer(reference.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("unresolved {reference}"));
+        return schema_errors(document, target, value, at, errors);
+    }
+    if let Some(choices) = schema["oneOf"].as_array() {
+        let matching = choices
+            .iter()
+            .filter(|choice| {
+                let mut inner = Vec::new();
+                schema_errors(document, choice, value, at, &mut inner);
+                inner.is_empty()
+            })
+            .count();
+        if matching != 1 {
+            errors.push(format!("{at}: matches {matching} of oneOf's choices"));
+        }
+        return;
+    }
+    if value.is_null() && schema["nullable"] == true {
+        return;
+    }
+    if let Some(kind) = schema["type"].as_str() {
+        let fits = match kind {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "integer" => value.is_u64() || value.is_i64(),
+            "number" => value.is_number(),
+            "boolean" => value.is_boolean(),
+            other => panic!("unknown type {other}"),
+        };
+        if !fits {
+            errors.push(format!("{at}: {value} is not of type {kind}"));
+            return;
+        }
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        if !allowed.contains(value) {
+            errors.push(format!("{at}: {value} is not one of {allowed:?}"));
+        }
+    }
+    if let Some(number) = value.as_f64() {
+        if schema["minimum"].as_f64().is_some_and(|m| number < m) {
+            errors.push(format!("{at}: {number} is below the minimum"));
+        }
+        if schema["maximum"].as_f64().is_some_and(|m| number > m) {
+            errors.push(format!("{at}: {number} is above the maximum"));
+        }
+    }
+    if let Some(list) = value.as_array() {
+        if schema["minItems"]
+            .as_u64()
+            .is_some_and(|n| (list.len() as u64) < n)
+        {
+            errors.push(format!("{at}: fewer items than minItems"));
+        }
+        if let Some(items) = schema.get("items") {
+            for (i, item) in list.iter().enumerate() {
+                schema_errors(document, items, item, &format!("{at}[{i}]"), errors);
+            }
+        }
+    }
+    if let Some(object) = value.as_object() {
+        for name in schema["required"].as_array().into_iter().flatten() {
+            if !object.contains_key(name.as_str().unwrap()) {
+                errors.push(format!("{at}: {name} is missing"));
+            }
+        }
+        for (name, field) in object {
+            let at = format!("{at}.{name}");
+            match (
+                schema["properties"].get(name),
+                schema.get("additionalProperties"),
+            ) {
+                (Some(property), _) => schema_errors(document, property, field, &at, errors),
+                (None, Some(Value::Bool(false))) => errors.push(format!("{at} is not allowed")),
+                (None, Some(extra)) if extra.is_object() => {
+                    schema_errors(document, extra, field, &at, errors)
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Asserts that `response`, the answer of `method path`, is one the
+/// document describes: its status (or `default`), content type and schema.
+fn assert_documented(document: &Value, method: &str, path: &str, response: &Response) {
+    let operation = &document["paths"][path][method.to_ascii_lowercase()];
+    assert!(operation.is_object(), "{method} {path} is not documented");
+    let responses = &operation["responses"];
+    let described = responses
+        .get(response.status.to_string())
+        .or_else(|| responses.get("default"))
+        .unwrap_or_else(|| panic!("{method} {path}: status {} not documented", response.status));
+    let content_type = response.header("content-type").unwrap_or("");
+    let essence = content_type.split(';').next().unwrap().trim();
+    let schema = &described["content"][essence]["schema"];
+    assert!(
+        schema.is_object(),
+        "{method} {path} {}: content type {content_type} not documented",
+        response.status
+    );
+    let body: Value = if essence == "application/json" {
+        serde_json::from_str(&response.body).expect("a JSON body")
+    } else {
+        Value::String(response.body.clone())
+    };
+    let mut errors = Vec::new();
+    schema_errors(document, schema, &body, "$", &mut errors);
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {}: {errors:#?}\n{body}",
+        response.status
+    );
+}
+
+#[test]
+fn issue_18_openapi_document_describes_every_live_answer() {
+    use jsonwebtoken::{encode, EncodingKey, Header};
+    let trained = model();
+    let token_path = token_file(trained.dir.path(), "s3cret");
+    let server = Server::start(
+        trained.path(),
+        &[
+            "--token-file",
+            &token_path,
+            "--jwt-secret",
+            "jwt-key",
+            "--max-batch",
+            "2",
+        ],
+    );
+    let served = server.get("/openapi.json");
+    let document = served.json(200);
+    let kept: Value =
+        serde_json::from_str(include_str!("../src/commands/serve/openapi.json")).unwrap();
+    assert_eq!(document, kept, "the service serves the kept document");
+
+    // The checker itself finds what is wrong.
+    let mut errors = Vec::new();
+    let parse_result = serde_json::json!({"$ref": "#/components/schemas/ParseResult"});
+    let wrong = serde_json::json!({"text": 1, "intent": {"name": "a"}, "extra": true});
+    schema_errors(&document, &parse_result, &wrong, "$", &mut errors);
+    assert_eq!(errors.len(), 5, "{errors:#?}");
+
+    let user = encode(
+        &Header::default(),
+        &serde_json::json!({"user": {"username": "ann"}}),
+        &EncodingKey::from_secret(b"jwt-key"),
+    )
+    .unwrap();
+    let no_headers: &[&str] = &[];
+    let forbidden = [bearer(&user)];
+    let forbidden: Vec<&str> = forbidden.iter().map(String::as_str).collect();
+    // (method, path as documented, query, headers, body, expected status)
+    #[allow(clippy::type_complexity)] // one tuple per table row reads best here
+    let cases: Vec<(&str, &str, &str, &[&str], &str, u16)> = vec![
+        ("GET", "/", "", no_headers, "", 200),
+        ("GET", "/health", "", no_headers, "", 200),
+        ("GET", "/version", "", no_headers, "", 200),
+        ("GET", "/openapi.json", "", no_headers, "", 200),
+        ("GET", "/ready", "?token=s3cret", no_headers, "", 200),
+        ("GET", "/status", "?token=s3cret", no_headers, "", 200),
+        ("GET", "/metrics", "?token=s3cret", no_headers, "", 200),
+        ("GET", "/status", "", no_headers, "", 401),
+        ("GET", "/status", "", &forbidden, "", 403),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret",
+            no_headers,
+            r#"{"text": "turn on the lights"}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret",
+            no_headers,
+            r#"{"text": ["play music", "x"]}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret",
+            no_headers,
+            r#"{"text": "/music{\"artist\": \"Nina\"}"}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret&emulation_mode=wit",
+            no_headers,
+            r#"{"text": "/music{\"artist\": \"Nina\"}"}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret&emulation_mode=luis",
+            no_headers,
+            r#"{"text": "/music{\"artist\": \"Nina\"}"}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret&emulation_mode=dialogflow",
+            no_headers,
+            r#"{"text": "hello"}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret&emulation_mode=x",
+            no_headers,
+            r#"{"text": "hello"}"#,
+            400,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "?token=s3cret",
+            no_headers,
+            "not json",
+            400,
+        ),
+        (
+            "POST",
+            "/model/parse",
+            "",
+            no_headers,
+            r#"{"text": "hello"}"#,
+            401,
+        ),
+        (
+            "POST",
+            "/v1/classify",
+            "?token=s3cret",
+            no_headers,
+            r#"{"texts": ["hello", "music"], "k": 2}"#,
+            200,
+        ),
+        (
+            "POST",
+            "/v1/classify",
+            "?token=s3cret",
+            no_headers,
+            r#"{"texts": ["a", "b", "c"]}"#,
+            413,
+        ),
+        (
+            "POST",
+            "/admin/reload",
+            "?token=s3cret",
+            no_headers,
+            "",
+            200,
+        ),
+        ("POST", "/admin/reload", "", &forbidden, "", 403),
+    ];
+    for (method, path, query, headers, body, status) in cases {
+        let response = server.request_with(
+            method,
+            &format!("{path}{query}"),
+            Some("application/json"),
+            headers,
+            body.as_bytes(),
+        );
+        assert_eq!(
+            response.status, status,
+            "{method} {path}{query}: {}",
+            response.body
+        );
+        assert_documented(&document, method, path, &response);
+    }
+    server.stop("TERM");
 }

@@ -1,8 +1,16 @@
-//! `--token-file`: a bearer token required on every endpoint but `/` and
-//! `/health`, compared in constant time.
+//! `--token-file` and `--jwt-secret`: credentials required on every
+//! endpoint but `/`, `/health`, `/version` and `/openapi.json`.
 //!
-//! The token may come as `Authorization: Bearer TOKEN` or as Rasa's
-//! `?token=TOKEN`. The query form is percent-decoded the way Rasa's web
+//! In Rasa's order: a right `?token=TOKEN` (the token file's) is enough,
+//! whatever else the request carries. Otherwise `Authorization: Bearer X`
+//! is checked: with `--jwt-secret`, a JWT signed with it (HS256; `exp` and
+//! `nbf` checked when present) lets in a user whose payload says
+//! `{"user": {"role": "admin"}}` and is refused with 403 otherwise, as
+//! Rasa's scope check does on these endpoints; with `--token-file`, `X`
+//! equal to the token is also accepted (textnn's older form). Anything
+//! else is 401. Tokens are compared in constant time.
+//!
+//! The query form is percent-decoded the way Rasa's web
 //! framework (Sanic, through Python's `urllib.parse`) decodes it: `%XX` is
 //! the byte XX, `+` is a space, and a `%` not followed by two hex digits is
 //! kept as is. So a token holding `+`, `/` or `=` (base64) must be sent
@@ -10,13 +18,13 @@
 //! encoding.
 
 use super::errors::ApiError;
+use super::query;
 use super::state::AppState;
 use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -33,6 +41,58 @@ pub(super) fn read_token(path: &Path) -> anyhow::Result<String> {
     Ok(token.to_string())
 }
 
+/// What a request's credentials amount to.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    /// Let in.
+    Allowed,
+    /// A valid JWT of a user who is not an admin: 403.
+    Forbidden,
+    /// No credential, or a wrong one: 401; `true` when one was given.
+    Unauthenticated(bool),
+}
+
+/// Whether `bearer` is a JWT signed with `secret` (HS256) whose payload
+/// names an admin (`Some(true)`) or another user (`Some(false)`); `None`
+/// when it is no valid JWT (bad signature, expired, malformed).
+fn jwt_is_admin(bearer: &str, secret: &str) -> Option<bool> {
+    use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
+    let mut validation = Validation::new(Algorithm::HS256);
+    // Rasa's tokens need not carry `exp`; it is still checked when present.
+    validation.required_spec_claims.clear();
+    validation.validate_nbf = true;
+    let key = DecodingKey::from_secret(secret.as_bytes());
+    let claims = decode::<serde_json::Value>(bearer, &key, &validation).ok()?;
+    Some(claims.claims["user"]["role"] == "admin")
+}
+
+/// Rasa's order: the query token, then a JWT, then textnn's bearer token.
+fn verdict(
+    token: Option<&str>,
+    jwt_secret: Option<&str>,
+    query: Option<&[u8]>,
+    bearer: Option<&str>,
+) -> Verdict {
+    if let (Some(token), Some(given)) = (token, query) {
+        if constant_time_eq(token.as_bytes(), trim_ascii(given)) {
+            return Verdict::Allowed;
+        }
+    }
+    if let (Some(secret), Some(bearer)) = (jwt_secret, bearer) {
+        match jwt_is_admin(bearer, secret) {
+            Some(true) => return Verdict::Allowed,
+            Some(false) => return Verdict::Forbidden,
+            None => {}
+        }
+    }
+    if let (Some(token), Some(bearer)) = (token, bearer) {
+        if constant_time_eq(token.as_bytes(), trim_ascii(bearer.as_bytes())) {
+            return Verdict::Allowed;
+        }
+    }
+    Verdict::Unauthenticated(query.is_some() || bearer.is_some())
+}
+
 /// Whether `a` equals `b`, taking the same time for every `b` of `a`'s
 /// length, so that response times do not reveal how much of a guessed
 /// token is right. (The length itself may leak; it is not the secret.)
@@ -42,45 +102,6 @@ pub(super) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     }
     let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
     std::hint::black_box(difference) == 0
-}
-
-/// The value of the first `token=` pair of a query string, decoded as an
-/// HTML form field (`application/x-www-form-urlencoded`): `+` is a space,
-/// `%XX` a byte; a malformed `%` escape stays as written.
-fn query_token(query: &str) -> Option<Cow<'_, [u8]>> {
-    let raw = query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("token="))?;
-    Some(form_decode(raw.as_bytes()))
-}
-
-/// Form-decodes `raw`, borrowing it when there is nothing to decode.
-fn form_decode(raw: &[u8]) -> Cow<'_, [u8]> {
-    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
-        return Cow::Borrowed(raw);
-    }
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut decoded = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => decoded.push(b' '),
-            b'%' => {
-                let escaped = raw
-                    .get(i + 1..i + 3)
-                    .and_then(|pair| Some(hex(pair[0])? << 4 | hex(pair[1])?));
-                if let Some(byte) = escaped {
-                    decoded.push(byte);
-                    i += 2;
-                } else {
-                    decoded.push(b'%');
-                }
-            }
-            other => decoded.push(other),
-        }
-        i += 1;
-    }
-    Cow::Owned(decoded)
 }
 
 /// Removes ASCII whitespace around `bytes`, as the token file's token is
@@ -94,40 +115,62 @@ fn trim_ascii(bytes: &[u8]) -> &[u8] {
     }
 }
 
-/// With a token set, answers 401 unless the request carries it as
-/// `Authorization: Bearer TOKEN` or as `?token=TOKEN` (form-decoded);
-/// `/` and `/health` stay open for probes.
+/// The paths open without credentials: the probes Rasa leaves open, and
+/// the API description.
+fn is_open(path: &str) -> bool {
+    matches!(path, "/" | "/health" | "/version" | "/openapi.json")
+}
+
+/// With `--token-file` or `--jwt-secret`, answers 401 (or 403) unless the
+/// request's credentials pass, in Rasa's order (see the module
+/// documentation); the open paths need none.
 pub(super) async fn authenticate(
     State(state): State<Arc<AppState>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(token) = &state.token else {
-        return next.run(request).await;
-    };
-    let path = request.uri().path();
-    if path == "/" || path == "/health" {
+    if !state.auth_enabled() || is_open(request.uri().path()) {
         return next.run(request).await;
     }
     let bearer = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|v| Cow::Borrowed(v.as_bytes()));
-    let given = bearer.or_else(|| request.uri().query().and_then(query_token));
-    if given
-        .as_deref()
-        .is_some_and(|given| constant_time_eq(token.as_bytes(), trim_ascii(given)))
-    {
-        return next.run(request).await;
-    }
-    let message = if given.is_some() {
-        "the token is wrong"
-    } else {
-        "this endpoint needs a token: Authorization: Bearer TOKEN or ?token=TOKEN"
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let query = request.uri().query().and_then(|q| query::param(q, "token"));
+    let verdict = verdict(
+        state.token.as_deref(),
+        state.jwt_secret.as_deref(),
+        query.as_deref(),
+        bearer,
+    );
+    let given = match verdict {
+        Verdict::Allowed => return next.run(request).await,
+        Verdict::Forbidden => return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "User has insufficient permissions.",
+        )
+        .with_help(
+            "this endpoint needs a JWT whose payload holds {\"user\": {\"role\": \"admin\"}}",
+        )
+        .into_response(),
+        Verdict::Unauthenticated(given) => given,
     };
-    let mut response = ApiError::new(StatusCode::UNAUTHORIZED, message).into_response();
+    let message = if given {
+        "User is not authenticated: the credentials are wrong"
+    } else {
+        "User is not authenticated: this endpoint needs credentials"
+    };
+    let mut help = Vec::new();
+    if state.token.is_some() {
+        help.push("?token=TOKEN (the --token-file's token, percent-encoded)");
+    }
+    if state.jwt_secret.is_some() {
+        help.push("Authorization: Bearer JWT (HS256, signed with --jwt-secret)");
+    }
+    let mut response = ApiError::new(StatusCode::UNAUTHORIZED, message)
+        .with_help(format!("send {}", help.join(" or ")))
+        .into_response();
     response
         .headers_mut()
         .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -147,22 +190,62 @@ mod tests {
     }
 
     #[test]
-    fn query_tokens_are_form_decoded() {
-        // (query, decoded token)
-        let table: [(&str, Option<&[u8]>); 9] = [
-            ("token=abc", Some(b"abc")),
-            ("a=1&token=abc&b=2", Some(b"abc")),
-            ("token=a%2Bb%2Fc%3D%3D", Some(b"a+b/c==")),
-            ("token=a+b", Some(b"a b")),
-            ("token=%e2%82%ac", Some("€".as_bytes())),
-            // Malformed escapes stay as written, as Python's unquote keeps them.
-            ("token=100%", Some(b"100%")),
-            ("token=%zz%4", Some(b"%zz%4")),
-            ("token=", Some(b"")),
-            ("tokens=abc", None),
+    fn rasa_order_query_token_then_jwt_then_bearer_token() {
+        use jsonwebtoken::{encode, EncodingKey, Header};
+        let sign = |claims: serde_json::Value, secret: &str| {
+            encode(
+                &Header::default(),
+                &claims,
+                &EncodingKey::from_secret(secret.as_bytes()),
+            )
+            .unwrap()
+        };
+        let admin = sign(serde_json::json!({"user": {"role": "admin"}}), "key");
+        let user = sign(serde_json::json!({"user": {"username": "u"}}), "key");
+        let forged = sign(serde_json::json!({"user": {"role": "admin"}}), "other");
+        let expired = sign(
+            serde_json::json!({"user": {"role": "admin"}, "exp": 1_000_000_000}),
+            "key",
+        );
+        use Verdict::*;
+        // (token, jwt secret, query token, bearer, verdict)
+        #[allow(clippy::type_complexity)]
+        let table: [(
+            Option<&str>,
+            Option<&str>,
+            Option<&[u8]>,
+            Option<&str>,
+            Verdict,
+        ); 12] = [
+            (Some("t"), None, Some(b"t"), None, Allowed),
+            // The query token wins over a wrong header, as in Rasa.
+            (Some("t"), None, Some(b"t"), Some("wrong"), Allowed),
+            (Some("t"), None, None, Some("t"), Allowed),
+            (Some("t"), None, Some(b"x"), Some("t"), Allowed),
+            (Some("t"), None, Some(b"x"), None, Unauthenticated(true)),
+            (Some("t"), None, None, None, Unauthenticated(false)),
+            (None, Some("key"), None, Some(&admin), Allowed),
+            (None, Some("key"), None, Some(&user), Forbidden),
+            (
+                None,
+                Some("key"),
+                None,
+                Some(&forged),
+                Unauthenticated(true),
+            ),
+            (
+                None,
+                Some("key"),
+                None,
+                Some(&expired),
+                Unauthenticated(true),
+            ),
+            // A query token means nothing without --token-file.
+            (None, Some("key"), Some(b"key"), None, Unauthenticated(true)),
+            (Some("t"), Some("key"), Some(b"t"), Some(&user), Allowed),
         ];
-        for (query, expected) in table {
-            assert_eq!(query_token(query).as_deref(), expected, "{query}");
+        for (i, (token, secret, query, bearer, expected)) in table.into_iter().enumerate() {
+            assert_eq!(verdict(token, secret, query, bearer), expected, "row {i}");
         }
     }
 

@@ -1,8 +1,10 @@
 //! The one error schema: every refusal, whatever its source (body limit,
 //! content type, JSON, unknown route, wrong method, token, load shedding,
 //! timeout, panic), is answered as
-//! `{"version", "status": "failure", "code", "reason", "message"}`,
-//! Rasa's error shape.
+//! `{"version", "status": "failure", "code", "reason", "message", "details",
+//! "help"}`, Rasa's error shape: `details` is an object (empty unless the
+//! error has more to say, such as the parameter at fault), `help` a hint on
+//! what to do instead, or `null`.
 
 use axum::extract::Request;
 use axum::http::StatusCode;
@@ -14,6 +16,10 @@ use axum::Json;
 pub(super) struct ApiError {
     pub(super) status: StatusCode,
     pub(super) message: String,
+    /// Rasa's `details`: an object, `{}` unless set.
+    details: serde_json::Value,
+    /// Rasa's `help`: what to do instead, or `null`.
+    help: Option<String>,
 }
 
 impl ApiError {
@@ -21,7 +27,21 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            details: serde_json::Value::Object(serde_json::Map::new()),
+            help: None,
         }
+    }
+
+    /// The same error with `details` (an object, as Rasa's are).
+    pub(super) fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// The same error with a `help` hint.
+    pub(super) fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
     }
 }
 
@@ -55,6 +75,8 @@ impl IntoResponse for ApiError {
             "code": self.status.as_u16(),
             "reason": reason(self.status),
             "message": self.message,
+            "details": self.details,
+            "help": self.help,
         });
         (self.status, Json(body)).into_response()
     }

@@ -1,21 +1,27 @@
-//! The endpoints: Rasa's greeting and `/model/parse`, `/v1/classify`, the
-//! probes, `/version` and `/admin/reload`.
+//! The endpoints: Rasa's greeting, `/model/parse` (with emulation modes and
+//! button payloads), `/status` and `/version`, `/v1/classify`, the probes,
+//! `/metrics` and `/admin/reload`; and the middleware that records every
+//! answer in the metrics.
 //!
 //! A classification handler takes one snapshot of the model in service and
 //! answers from it alone, so that a reload during the request cannot mix
 //! two models in one answer.
 
 use super::body::JsonBody;
+use super::emulation::{Emulation, Parsed};
 use super::errors::ApiError;
+use super::metrics::route_index;
+use super::slash::{self, Entity};
 use super::state::{AppState, LoadedModel};
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, RawQuery, Request, State};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 /// Labels in Rasa's `intent_ranking`, as Rasa's own classifiers report.
 const RASA_RANKING_LENGTH: usize = 10;
@@ -55,32 +61,65 @@ fn model_description(state: &AppState, model: &LoadedModel) -> serde_json::Value
 }
 
 /// `GET /version`: program and format versions, and the model in service
-/// (file, generation, labels, training settings).
+/// (file, generation, labels, sizes, training settings). Open without a
+/// token, as Rasa's is.
 pub(super) async fn version(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     let model = state.snapshot();
+    let classifier = &model.classifier;
+    let network = classifier.network().config();
+    // The stored training settings hold the network settings as asked for,
+    // before the data fixed the input rows and label count: report the
+    // network's own, as `textnn info` does.
+    let mut settings = serde_json::to_value(classifier.settings()).unwrap_or_default();
+    if let Some(stored) = settings.get_mut("network") {
+        *stored = serde_json::to_value(network).unwrap_or_default();
+    }
     Json(serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
         "minimum_compatible_version": env!("CARGO_PKG_VERSION"),
         "format_version": textnn::format::FORMAT_VERSION,
         "oldest_readable_format_version": textnn::format::OLDEST_READABLE_VERSION,
         "model": model_description(&state, &model),
-        "labels": model.classifier.labels().names(),
-        "settings": model.classifier.settings(),
+        "labels": classifier.labels().names(),
+        "n_labels": network.n_labels,
+        "words": classifier.vocabulary().len(),
+        "input_rows": network.input_rows,
+        "dim": network.dim,
+        "hidden": network.hidden,
+        "settings": settings,
+    }))
+}
+
+/// `GET /status`: Rasa's status of the model in service (`model_file`,
+/// `model_id`, `num_active_training_jobs`: always 0, textnn trains offline),
+/// with its generation. Needs the token when one is set, as in Rasa.
+pub(super) async fn status(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
+    let model = state.snapshot();
+    let stem = state
+        .model_path
+        .file_stem()
+        .map_or_else(|| "model".into(), |s| s.to_string_lossy());
+    Json(serde_json::json!({
+        "model_file": state.model_path.display().to_string(),
+        "model_id": format!("{stem}@{}", model.generation),
+        "num_active_training_jobs": 0,
+        "generation": model.generation,
     }))
 }
 
 /// `POST /admin/reload`: loads the model file again, as SIGHUP does, and
 /// answers once the new model serves (200) or was refused (500, the old one
-/// still serving). Only with `--token-file` (the token middleware has
-/// already checked it); without a token it is refused with 403, since
-/// anyone who can reach the port could otherwise make the service read
-/// files.
+/// still serving). Only with `--token-file` or `--jwt-secret` (the auth
+/// middleware has already checked the credentials); without either it is
+/// refused with 403, since anyone who can reach the port could otherwise
+/// make the service read files.
 pub(super) async fn admin_reload(State(state): State<Arc<AppState>>) -> Result<Response, ApiError> {
-    if state.token.is_none() {
+    if !state.auth_enabled() {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "POST /admin/reload needs a token (--token-file); without one, send SIGHUP to reload",
-        ));
+            "POST /admin/reload needs authentication (--token-file or --jwt-secret)",
+        )
+        .with_help("send SIGHUP to the process to reload without authentication"));
     }
     match state.reload("POST /admin/reload").await {
         Ok(model) => Ok(Json(serde_json::json!({
@@ -148,12 +187,33 @@ fn check_text(state: &AppState, text: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `/model/parse`'s request: Rasa's.
+/// `/model/parse`'s request: Rasa's. `text` is a string or, as Rasa
+/// accepts it, a list whose first element is the text.
 #[derive(Deserialize)]
 pub(super) struct ParseRequest {
-    text: String,
+    text: serde_json::Value,
     #[allow(dead_code)] // accepted as Rasa does; nothing to do with it yet
     message_id: Option<String>,
+}
+
+impl ParseRequest {
+    /// The text: the string, or the first element of a list of strings.
+    /// (Rasa looks only at the first element; a list holding anything but
+    /// strings is refused here, as the OpenAPI document says.)
+    fn text(&self) -> Result<&str, ApiError> {
+        let text = match &self.text {
+            serde_json::Value::Array(list) if list.iter().all(|t| t.is_string()) => list.first(),
+            serde_json::Value::Array(_) => None,
+            text => Some(text),
+        };
+        text.and_then(|t| t.as_str()).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "text must be a string, or a non-empty list of strings whose first element is the text",
+            )
+            .with_details(serde_json::json!({"parameter": "text", "in": "body"}))
+        })
+    }
 }
 
 /// One label and its probability.
@@ -168,36 +228,68 @@ struct ParseResponse<'a> {
     text: &'a str,
     intent: Intent<'a>,
     intent_ranking: Vec<Intent<'a>>,
-    entities: [(); 0],
+    entities: &'a [Entity],
 }
 
-/// `POST /model/parse`: Rasa's `ParseResult`, with `nlu_fallback` rules.
+/// `POST /model/parse`: Rasa's `ParseResult`, with `nlu_fallback` rules,
+/// in another service's shape with `?emulation_mode=` (see
+/// [`super::emulation`]). A button payload `/intent{"entity": "value"}`
+/// naming one of the model's labels answers that intent at its stated
+/// confidence (1.0 by default) with its entities, unclassified, as Rasa
+/// does; one naming an unknown intent is logged and classified as text, as
+/// Rasa does with an intent outside its domain.
 pub(super) async fn parse(
     State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
     delay: DebugDelay,
     JsonBody(request): JsonBody<ParseRequest>,
 ) -> Result<Response, ApiError> {
-    check_text(&state, &request.text)?;
+    let emulation = Emulation::from_query(query.as_deref())?;
+    let text = request.text()?;
+    check_text(&state, text)?;
     let model = state.snapshot();
     delay.wait().await;
-    // Inference takes microseconds and never waits on I/O, so it runs right
-    // here on the async worker rather than through spawn_blocking.
-    let ranked = model.with_scratch(|classifier, scratch| {
-        classifier.predict_with(&request.text, RASA_RANKING_LENGTH, 0.0, scratch)
-    });
     let classifier = &model.classifier;
-    let mut ranking: Vec<Intent> = ranked
-        .iter()
-        .map(|&(id, p)| Intent {
-            name: classifier.label_name(id),
-            confidence: p,
-        })
-        .collect();
-    apply_fallback(
-        &mut ranking,
-        state.fallback_threshold,
-        state.ambiguity_threshold,
-    );
+    let payload = slash::parse(text).filter(|payload| {
+        let known = classifier.labels().id(payload.intent).is_some();
+        if !known {
+            tracing::warn!(
+                intent = payload.intent,
+                "a button payload names an intent the model does not know; classifying it as text"
+            );
+        }
+        known
+    });
+    let (ranking, entities) = match payload {
+        Some(payload) => {
+            let intent = Intent {
+                name: payload.intent,
+                confidence: payload.confidence,
+            };
+            (vec![intent], payload.entities)
+        }
+        None => {
+            // Inference takes microseconds and never waits on I/O, so it
+            // runs right here on the async worker rather than through
+            // spawn_blocking.
+            let ranked = model.with_scratch(|classifier, scratch| {
+                classifier.predict_with(text, RASA_RANKING_LENGTH, 0.0, scratch)
+            });
+            let mut ranking: Vec<Intent> = ranked
+                .iter()
+                .map(|&(id, p)| Intent {
+                    name: classifier.label_name(id),
+                    confidence: p,
+                })
+                .collect();
+            apply_fallback(
+                &mut ranking,
+                state.fallback_threshold,
+                state.ambiguity_threshold,
+            );
+            (ranking, Vec::new())
+        }
+    };
     let intent = match ranking.first() {
         Some(top) => Intent { ..*top },
         None => {
@@ -207,11 +299,21 @@ pub(super) async fn parse(
             ))
         }
     };
+    if let Some(emulation) = emulation {
+        let pairs: Vec<(&str, f32)> = ranking.iter().map(|i| (i.name, i.confidence)).collect();
+        let parsed = Parsed {
+            text,
+            intent: (intent.name, intent.confidence),
+            ranking: &pairs,
+            entities: &entities,
+        };
+        return Ok(Json(emulation.render(&parsed)).into_response());
+    }
     Ok(Json(ParseResponse {
-        text: &request.text,
+        text,
         intent,
         intent_ranking: ranking,
-        entities: [],
+        entities: &entities,
     })
     .into_response())
 }
@@ -318,6 +420,36 @@ pub(super) async fn classify(
         })
         .collect();
     Ok(Json(ClassifyResponse { results }).into_response())
+}
+
+/// Counts and times every answer. Outermost but for CORS and the access
+/// log, so that refusals (401, 408, 413, 503) and panics are counted too.
+pub(super) async fn record_metrics(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = route_index(request.uri().path());
+    let start = Instant::now();
+    let response = next.run(request).await;
+    state.metrics.record(
+        route,
+        response.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// `GET /metrics`: Prometheus text (see [`super::metrics`]).
+pub(super) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

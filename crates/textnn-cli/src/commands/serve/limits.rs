@@ -13,6 +13,10 @@
 //!   a slot for ever) is answered 408. Inference itself runs without an
 //!   await point, so the timeout fires between the steps of a request, not
 //!   inside one prediction.
+//!
+//! On every endpoint, a request whose `Content-Length` announces more than
+//! `--max-body-bytes` is refused with 413 at once, before any of the body
+//! is read (and the connection is closed, so the rest is never read).
 
 use super::errors::ApiError;
 use super::state::AppState;
@@ -49,6 +53,37 @@ impl<'a> Permit<'a> {
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
         self.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Refuses at once, with 413 and `Connection: close`, a request whose
+/// announced `Content-Length` is above `--max-body-bytes`.
+pub(super) async fn refuse_large_bodies(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let announced = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match announced {
+        Some(length) if length > state.max_body_bytes as u64 => {
+            let mut response = ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the request announces a body of {length} bytes, more than the limit of {} (--max-body-bytes)",
+                    state.max_body_bytes
+                ),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+        _ => next.run(request).await,
     }
 }
 

@@ -10,24 +10,25 @@
 //! Every figure is a relaxed atomic in a fixed table (endpoint × status
 //! code 100–599), so recording a request takes no lock and allocates
 //! nothing; only rendering walks the table.
+//!
+//! This module knows nothing of the service's state: the middleware that
+//! records each answer and the `/metrics` endpoint live with the other
+//! handlers (`handlers.rs`), so that `state` and `metrics` do not import
+//! each other.
 
-use super::state::{AppState, LoadedModel};
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::Arc;
-use std::time::{Instant, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The endpoints, in the order `/metrics` lists them; any other path is
 /// counted as `other` so that scanners cannot grow the metrics without bound.
-pub(super) const ROUTES: [&str; 9] = [
+pub(super) const ROUTES: [&str; 11] = [
     "/",
     "/health",
     "/ready",
     "/version",
+    "/status",
+    "/openapi.json",
     "/metrics",
     "/model/parse",
     "/v1/classify",
@@ -117,20 +118,21 @@ impl Metrics {
         stats.count.fetch_add(1, Relaxed);
     }
 
-    /// Notes `model` as the one in service.
-    pub(super) fn model_loaded(&self, model: &LoadedModel) {
-        self.generation.store(model.generation, Relaxed);
-        let seconds = model
-            .loaded_at
+    /// Notes the model of `generation`, loaded at `loaded_at`, as the one
+    /// in service.
+    pub(super) fn model_loaded(&self, generation: u64, loaded_at: SystemTime) {
+        self.generation.store(generation, Relaxed);
+        let seconds = loaded_at
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         self.loaded_at_seconds.store(seconds, Relaxed);
     }
 
-    /// Counts a successful reload that put `model` in service.
-    pub(super) fn reload_succeeded(&self, model: &LoadedModel) {
+    /// Counts a successful reload that put the model of `generation` in
+    /// service.
+    pub(super) fn reload_succeeded(&self, generation: u64, loaded_at: SystemTime) {
         self.reloads_ok.fetch_add(1, Relaxed);
-        self.model_loaded(model);
+        self.model_loaded(generation, loaded_at);
     }
 
     /// Counts a refused reload.
@@ -251,36 +253,6 @@ impl Metrics {
 fn header_lines(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}");
     let _ = writeln!(out, "# TYPE {name} {kind}");
-}
-
-/// Counts and times every answer. Outermost but for the access log, so
-/// that refusals (401, 408, 503) and panics are counted too.
-pub(super) async fn record_metrics(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let route = route_index(request.uri().path());
-    let start = Instant::now();
-    let response = next.run(request).await;
-    state.metrics.record(
-        route,
-        response.status().as_u16(),
-        start.elapsed().as_secs_f64(),
-    );
-    response
-}
-
-/// `GET /metrics`.
-pub(super) async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-        )],
-        state.metrics.render(),
-    )
-        .into_response()
 }
 
 #[cfg(test)]

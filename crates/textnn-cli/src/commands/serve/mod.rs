@@ -7,42 +7,61 @@
 //!   NLU HTTP interface can use textnn as its intent classifier.
 //! - `POST /v1/classify` `{"texts": [...], "k": 3, "threshold": 0.2}` answers
 //!   `{"results": [[{"label", "confidence"}, ...], ...]}`, one ranked list per text.
+//!   The body is read as JSON whatever its `Content-Type`; `text` may be a
+//!   list (its first element is the text); `?emulation_mode=WIT|LUIS|DIALOGFLOW`
+//!   answers in those services' shapes ([`emulation`]); a button payload
+//!   `/intent{"entity": "value"}` answers that intent ([`slash`]).
 //! - `GET /health` (the process answers), `GET /ready` (a model is in
 //!   service: it is loaded before the port is bound, so always once
-//!   reachable), `GET /version` (with the model in service),
-//!   `GET /metrics` (Prometheus text), `GET /` (Rasa's greeting).
+//!   reachable), `GET /version` (with the model in service), `GET /status`
+//!   (Rasa's), `GET /metrics` (Prometheus text), `GET /openapi.json` (the
+//!   OpenAPI document of all of these, [`openapi`]), `GET /` (Rasa's
+//!   greeting).
 //! - `POST /admin/reload` (only with `--token-file`; 403 without) and
 //!   SIGHUP: load the model file again; see [`state`].
 //!
 //! Every error, whatever its source, is one JSON object (see [`errors`]).
 //!
-//! Limits: `--max-body-bytes` (413), `--max-text-chars` and `--max-batch`
-//! (413 too: like the body limit, they bound the size of the work asked
-//! for), `--max-concurrency` (503 at once, no queue) and
-//! `--request-timeout-ms` (408); see [`limits`]. `--token-file` requires a
-//! bearer token everywhere but `/` and `/health` (401); see [`auth`].
-//! Logs go to stderr ([`logging`]). SIGTERM and SIGINT stop accepting,
-//! let the requests in flight finish and exit 0.
+//! Limits: `--max-body-bytes` (413, at once when `Content-Length` announces
+//! more), `--max-text-chars` and `--max-batch` (413 too: like the body
+//! limit, they bound the size of the work asked for), `--max-concurrency`
+//! (503 at once, no queue) and `--request-timeout-ms` (408); see
+//! [`limits`]. `--header-read-timeout-ms` closes a connection whose request
+//! head does not arrive in time ([`server`]); `--body-read-timeout-ms`
+//! answers 408 to a body that does not ([`body`]). `--token-file` and
+//! `--jwt-secret` require credentials everywhere but `/`, `/health`,
+//! `/version` and `/openapi.json` (401, 403); see [`auth`]. `--cors`
+//! allows browsers of other origins ([`cors`]). Logs go to stderr
+//! ([`logging`]). SIGTERM and SIGINT stop accepting, let the requests in
+//! flight finish and exit 0.
 //!
-//! One file per job: `state` (shared state, hot reload), `handlers`
-//! (endpoints), `body` (JSON bodies), `errors` (the error schema), `auth`,
-//! `limits`, `metrics`, `logging`.
+//! One file per job: `server` (connections), `state` (shared state, hot
+//! reload), `handlers` (endpoints and the metrics middleware), `slash`
+//! (button payloads), `emulation` (other services' shapes), `body` (JSON
+//! bodies), `errors` (the error schema), `query` (query parameters), `auth`, `cors`, `limits`,
+//! `metrics` (the figures), `openapi`, `logging`.
 
 mod auth;
 mod body;
+mod cors;
+mod emulation;
 mod errors;
 mod handlers;
 mod limits;
 mod logging;
 mod metrics;
+mod openapi;
+mod query;
+mod server;
+mod slash;
 mod state;
 
+pub use cors::CorsOrigins;
 pub use logging::LogFormat;
 
 use anyhow::Context;
 use axum::middleware;
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use axum::Router;
 use clap::Args;
 use state::{AppState, Settings};
@@ -83,9 +102,21 @@ pub struct ServeArgs {
     /// Longest a classification request may take, body upload included; a slower one is answered 408.
     #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_ms: u64,
-    /// Require this file's token (surrounding whitespace removed) as `Authorization: Bearer TOKEN` or Rasa's `?token=TOKEN` (percent-decoded) on every endpoint but / and /health; others answer 401. Also enables POST /admin/reload.
+    /// Longest the upload of a request body may take; a slower one is answered 408.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout_ms: u64,
+    /// Longest a connection may take to send a request's headers (also while a kept-alive connection waits for its next request); a slower connection is closed.
+    #[arg(long, value_name = "MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_ms: u64,
+    /// Require this file's token (surrounding whitespace removed) as Rasa's `?token=TOKEN` (percent-decoded), which is checked first, or as `Authorization: Bearer TOKEN`, on every endpoint but /, /health, /version and /openapi.json; others answer 401. Also enables POST /admin/reload.
     #[arg(long, value_name = "PATH")]
     pub token_file: Option<PathBuf>,
+    /// Accept `Authorization: Bearer JWT` signed with this secret (HS256), as Rasa's --jwt-secret: a payload with {"user": {"role": "admin"}} is let in, another valid one gets 403. Also enables POST /admin/reload.
+    #[arg(long, value_name = "SECRET", value_parser = parse_secret)]
+    pub jwt_secret: Option<String>,
+    /// Allow cross-origin requests from these origins (comma-separated, or * for any), as Rasa's --cors; OPTIONS preflights are answered.
+    #[arg(long, value_name = "ORIGINS", value_parser = cors::parse_origins)]
+    pub cors: Option<CorsOrigins>,
     /// Log line format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -98,6 +129,14 @@ pub struct ServeArgs {
     /// Test only: honour an `X-Debug-Delay-Ms: N` header on /model/parse and /v1/classify by sleeping N ms after taking the model snapshot.
     #[arg(long, hide = true)]
     pub debug_delays: bool,
+}
+
+/// Refuses an empty `--jwt-secret`, which would let anyone sign tokens.
+fn parse_secret(value: &str) -> Result<String, String> {
+    if value.is_empty() {
+        return Err("the JWT secret must not be empty".into());
+    }
+    Ok(value.to_string())
 }
 
 /// Runs the service until SIGTERM or SIGINT.
@@ -118,12 +157,20 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             max_text_chars: args.max_text_chars,
             max_batch: args.max_batch,
             token,
+            jwt_secret: args.jwt_secret.clone(),
+            max_body_bytes: args.max_body_bytes,
+            body_read_timeout: Duration::from_millis(args.body_read_timeout_ms),
             max_concurrency: args.max_concurrency as usize,
             request_timeout: Duration::from_millis(args.request_timeout_ms),
             debug_delays: args.debug_delays,
         },
     ));
-    let app = router(Arc::clone(&state), args.max_body_bytes, args.access_log);
+    let app = router(
+        Arc::clone(&state),
+        args.max_body_bytes,
+        args.cors.as_ref(),
+        args.access_log,
+    );
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(threads) = args.threads {
         runtime.worker_threads(threads as usize);
@@ -147,15 +194,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             "serving {} on http://{bound}",
             args.model.display()
         );
-        // Small request/response exchanges: send each answer at once rather
-        // than wait for the client's acknowledgement (Nagle).
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("serving HTTP")?;
+        server::serve(
+            listener,
+            app,
+            Duration::from_millis(args.header_read_timeout_ms),
+            shutdown_signal(),
+        )
+        .await;
         tracing::info!("shut down");
         anyhow::Ok(())
     })?;
@@ -215,17 +260,29 @@ async fn shutdown_signal() {
 }
 
 /// The whole service: routes, JSON fallbacks and layers.
-fn router(state: Arc<AppState>, max_body_bytes: usize, access_log: bool) -> Router {
+fn router(
+    state: Arc<AppState>,
+    max_body_bytes: usize,
+    cors: Option<&CorsOrigins>,
+    access_log: bool,
+) -> Router {
     let routes = Router::new()
         .route("/", get(handlers::greeting))
         .route("/health", get(handlers::health))
         .route("/ready", get(handlers::ready))
         .route("/version", get(handlers::version))
-        .route("/metrics", get(metrics::metrics))
+        .route("/status", get(handlers::status))
+        .route("/metrics", get(handlers::metrics))
+        .route("/openapi.json", get(openapi::openapi))
         .route("/model/parse", post(handlers::parse))
         .route("/v1/classify", post(handlers::classify))
         .route("/admin/reload", post(handlers::admin_reload));
-    let app = with_layers(routes, state, max_body_bytes);
+    let mut app = with_layers(routes, state, max_body_bytes);
+    if let Some(origins) = cors {
+        // Outside the token check: browsers send preflights without
+        // credentials.
+        app = app.layer(cors::layer(origins));
+    }
     if access_log {
         app.layer(middleware::from_fn_with_state(
             Arc::new(logging::RequestIds::new()),
@@ -237,8 +294,9 @@ fn router(state: Arc<AppState>, max_body_bytes: usize, access_log: bool) -> Rout
 }
 
 /// JSON fallbacks for unknown routes and methods, the body limit, panic
-/// recovery, the timeout and load shedding, the token and metrics, applied
-/// to `routes`. The last layer added runs first.
+/// recovery, the timeout and load shedding, the announced body size, the
+/// credentials and metrics, applied to `routes`. The last layer added runs
+/// first.
 fn with_layers(
     routes: Router<Arc<AppState>>,
     state: Arc<AppState>,
@@ -251,9 +309,13 @@ fn with_layers(
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             errors::panic_response,
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), limits::limit));
-    // Without a token there is nothing to check: no layer, no cost.
-    if state.token.is_some() {
+        .layer(middleware::from_fn_with_state(state.clone(), limits::limit))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            limits::refuse_large_bodies,
+        ));
+    // Without credentials there is nothing to check: no layer, no cost.
+    if state.auth_enabled() {
         app = app.layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
@@ -263,7 +325,7 @@ fn with_layers(
     // panics included.
     app.layer(middleware::from_fn_with_state(
         state.clone(),
-        metrics::record_metrics,
+        handlers::record_metrics,
     ))
     .with_state(state)
 }
@@ -274,11 +336,8 @@ mod tests {
     use axum::extract::Request;
     use axum::http::StatusCode;
 
-    /// A handler that panics answers a JSON 500, and the same service then
-    /// answers the next request.
-    #[test]
-    fn a_panic_becomes_a_json_500_and_the_service_lives_on() {
-        use tower::ServiceExt;
+    /// The state of a service for a two-label model trained in a blink.
+    fn tiny_state() -> Arc<AppState> {
         let examples: Vec<textnn::data::Example> = ["hello there", "bye now"]
             .iter()
             .zip(["greet", "bye"])
@@ -293,7 +352,7 @@ mod tests {
         config.features.buckets = 100;
         config.network.dim = 4;
         let model = textnn::train(&config, &examples, &mut |_| {}).unwrap();
-        let state = Arc::new(AppState::new(
+        Arc::new(AppState::new(
             model,
             Settings {
                 model_path: PathBuf::from("unused.textnn"),
@@ -302,11 +361,53 @@ mod tests {
                 max_text_chars: 100,
                 max_batch: 10,
                 token: None,
+                jwt_secret: None,
+                max_body_bytes: 1000,
+                body_read_timeout: Duration::from_secs(10),
                 max_concurrency: 4,
                 request_timeout: Duration::from_secs(10),
                 debug_delays: false,
             },
-        ));
+        ))
+    }
+
+    /// Every path and method the OpenAPI document lists is answered by the
+    /// router (neither 404 nor 405).
+    #[test]
+    fn the_router_answers_every_documented_operation() {
+        use tower::ServiceExt;
+        let app = router(tiny_state(), 1000, None, false);
+        let document: serde_json::Value = serde_json::from_str(openapi::DOCUMENT).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut operations = 0;
+        for (path, methods) in document["paths"].as_object().unwrap() {
+            for method in methods.as_object().unwrap().keys() {
+                let request = Request::builder()
+                    .method(method.to_uppercase().as_str())
+                    .uri(path)
+                    .body(axum::body::Body::from("{}"))
+                    .unwrap();
+                let status = runtime
+                    .block_on(app.clone().oneshot(request))
+                    .unwrap()
+                    .status();
+                assert_ne!(status, StatusCode::NOT_FOUND, "{method} {path}");
+                assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+                operations += 1;
+            }
+        }
+        assert_eq!(operations, 10);
+    }
+
+    /// A handler that panics answers a JSON 500, and the same service then
+    /// answers the next request.
+    #[test]
+    fn a_panic_becomes_a_json_500_and_the_service_lives_on() {
+        use tower::ServiceExt;
+        let state = tiny_state();
         async fn boom() -> &'static str {
             panic!("deliberate test panic")
         }

@@ -63,8 +63,14 @@ pub(super) struct AppState {
     pub(super) ambiguity_threshold: Option<f32>,
     pub(super) max_text_chars: usize,
     pub(super) max_batch: usize,
-    /// The bearer token, when `--token-file` is given.
+    /// The shared token, when `--token-file` is given.
     pub(super) token: Option<String>,
+    /// The key that signs accepted JWTs, when `--jwt-secret` is given.
+    pub(super) jwt_secret: Option<String>,
+    /// Largest request body in bytes (`--max-body-bytes`).
+    pub(super) max_body_bytes: usize,
+    /// Longest the upload of a request body may take (`--body-read-timeout-ms`).
+    pub(super) body_read_timeout: Duration,
     /// Most classification requests answered at once (`--max-concurrency`).
     pub(super) max_concurrency: usize,
     /// Longest a classification request may take (`--request-timeout-ms`).
@@ -82,6 +88,9 @@ pub(super) struct Settings {
     pub(super) max_text_chars: usize,
     pub(super) max_batch: usize,
     pub(super) token: Option<String>,
+    pub(super) jwt_secret: Option<String>,
+    pub(super) max_body_bytes: usize,
+    pub(super) body_read_timeout: Duration,
     pub(super) max_concurrency: usize,
     pub(super) request_timeout: Duration,
     pub(super) debug_delays: bool,
@@ -92,7 +101,7 @@ impl AppState {
     pub(super) fn new(classifier: Classifier, settings: Settings) -> Self {
         let metrics = Metrics::default();
         let model = LoadedModel::new(classifier, 1);
-        metrics.model_loaded(&model);
+        metrics.model_loaded(model.generation, model.loaded_at);
         AppState {
             model: ArcSwap::from_pointee(model),
             model_path: settings.model_path,
@@ -102,11 +111,19 @@ impl AppState {
             max_text_chars: settings.max_text_chars,
             max_batch: settings.max_batch,
             token: settings.token,
+            jwt_secret: settings.jwt_secret,
+            max_body_bytes: settings.max_body_bytes,
+            body_read_timeout: settings.body_read_timeout,
             max_concurrency: settings.max_concurrency,
             request_timeout: settings.request_timeout,
             debug_delays: settings.debug_delays,
             metrics,
         }
+    }
+
+    /// Whether requests must authenticate (`--token-file` or `--jwt-secret`).
+    pub(super) fn auth_enabled(&self) -> bool {
+        self.token.is_some() || self.jwt_secret.is_some()
     }
 
     /// The model in service now; the caller keeps it for the whole request.
@@ -130,7 +147,8 @@ impl AppState {
         let path = self.model_path.display();
         match &result {
             Ok(model) => {
-                self.metrics.reload_succeeded(model);
+                self.metrics
+                    .reload_succeeded(model.generation, model.loaded_at);
                 tracing::info!(
                     trigger,
                     model = %path,
