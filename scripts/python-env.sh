@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a Python virtual environment for building and testing the Python
-# package (crates/textnn-py): maturin, pytest, NumPy and scikit-learn,
+# package (crates/textnn-py): maturin, pytest, NumPy, scikit-learn and pandas,
 # installed by name with pip from the package index.
 #
 #   scripts/python-env.sh [VENV] [NUMPY_SPEC]
@@ -16,5 +16,5 @@ python="${PYTHON:-python3}"
 "$python" -c 'import sys; assert sys.version_info >= (3, 9), "textnn needs CPython 3.9 or newer"'
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "maturin>=1.5,<2" pytest "$numpy_spec" scikit-learn
+"$venv/bin/python" -m pip install --quiet "maturin>=1.5,<2" pytest "$numpy_spec" scikit-learn pandas
 echo "python env ready: $venv ($("$venv/bin/python" -c 'import numpy, sklearn; print("numpy", numpy.__version__, "scikit-learn", sklearn.__version__)'))"
