@@ -53,25 +53,31 @@ pub fn train(plan: &Plan, source: Source, verbose: bool, stop: &AtomicBool) -> R
     };
     let model = if plan.choose_epochs {
         let auto = AutoEpochs::default();
-        train_auto(&plan.config, &examples, &auto, &run, &mut |event| match event {
-            AutoEvent::Probe(event) => {
-                if verbose {
-                    print_event("choosing epochs: ", event);
+        train_auto(
+            &plan.config,
+            &examples,
+            &auto,
+            &run,
+            &mut |event| match event {
+                AutoEvent::Probe(event) => {
+                    if verbose {
+                        print_event("choosing epochs: ", event);
+                    }
                 }
-            }
-            AutoEvent::Chosen(choice) => {
-                if verbose {
-                    eprintln!(
-                        "chose {} epochs on a {:.0}% validation slice (valid accuracy {:.4})",
-                        choice.chosen.epoch,
-                        100.0 * auto.fraction,
-                        choice.chosen.valid_accuracy
-                    );
+                AutoEvent::Chosen(choice) => {
+                    if verbose {
+                        eprintln!(
+                            "chose {} epochs on a {:.0}% validation slice (valid accuracy {:.4})",
+                            choice.chosen.epoch,
+                            100.0 * auto.fraction,
+                            choice.chosen.valid_accuracy
+                        );
+                    }
                 }
-            }
-            AutoEvent::Final(event) => on_event(event),
-            AutoEvent::NoSlice | AutoEvent::MultiLabel | AutoEvent::ChosenBefore { .. } => {}
-        })?
+                AutoEvent::Final(event) => on_event(event),
+                AutoEvent::NoSlice | AutoEvent::MultiLabel | AutoEvent::ChosenBefore { .. } => {}
+            },
+        )?
         .0
     } else {
         train_from(&plan.config, &examples, &run, &mut on_event)?

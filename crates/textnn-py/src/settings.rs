@@ -110,7 +110,11 @@ fn apply(mut c: Value, settings: &Map<String, Value>, auto_bigrams: Option<u64>)
         c["multi_label"] = Value::Null;
     }
     if c["multi_label"].is_object() {
-        for (name, field) in [("lr", "learning_rate"), ("schedule", "schedule"), ("dim", "dim")] {
+        for (name, field) in [
+            ("lr", "learning_rate"),
+            ("schedule", "schedule"),
+            ("dim", "dim"),
+        ] {
             if let Some(v) = get(name) {
                 c["multi_label"][field] = v;
             }
