@@ -32,6 +32,10 @@ run_tests() {
 
 echo "-- tests with NumPy 2"
 run_tests "$work/venv-numpy2"
+echo "-- types: the stubs match the extension (mypy's stubtest), the package type-checks"
+"$work/venv-numpy2/bin/python" -m pip install --quiet mypy
+(cd "$work" && "$work/venv-numpy2/bin/python" -m mypy.stubtest textnn._native \
+  && "$work/venv-numpy2/bin/python" -m mypy --ignore-missing-imports -p textnn)
 echo "-- fresh venv with NumPy 1 (numpy<2)"
 scripts/python-env.sh "$work/venv-numpy1" "numpy<2"
 echo "-- tests with NumPy 1"

@@ -241,7 +241,7 @@ class Model:
         of them for a sequence of texts (spread over ``threads`` threads;
         0 = every core)."""
         single = isinstance(texts, str)
-        batch = [texts] if single else _texts(texts)
+        batch: List[str] = [texts] if isinstance(texts, str) else _texts(texts)
         counts, ids, probs = self.predict_arrays(batch, k, threshold, threads)
         labels = self._labels
         out: List[List[Tuple[str, float]]] = []

@@ -1,8 +1,19 @@
 """Type stubs of the Rust extension textnn._native (see src/lib.rs)."""
 
 from os import PathLike
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union, final
 
+__all__ = [
+    "DataError",
+    "Model",
+    "ModelError",
+    "TrainingError",
+    "__version__",
+    "resolve_settings",
+    "setting_names",
+    "train",
+    "train_file",
+]
 __version__: str
 
 class DataError(ValueError):
@@ -19,6 +30,7 @@ class TrainingError(RuntimeError):
 
 _Path = Union[str, "PathLike[str]"]
 
+@final
 class Model:
     @staticmethod
     def from_bytes(data: bytes, source: str = "<bytes>") -> Model: ...
