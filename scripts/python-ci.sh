@@ -30,6 +30,8 @@ run_tests() {
   (cd "$work" && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$repo/crates/textnn-py/tests")
 }
 
+echo "-- dask.distributed for the Dask test (NumPy 2 venv only; the NumPy 1 run skips it)"
+"$work/venv-numpy2/bin/python" -m pip install --quiet "dask[distributed]"
 echo "-- tests with NumPy 2"
 run_tests "$work/venv-numpy2"
 echo "-- types: the stubs match the extension (mypy's stubtest), the package type-checks"
