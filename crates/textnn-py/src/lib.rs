@@ -172,6 +172,41 @@ fn in_parallel<S, T: Send>(
     })
 }
 
+/// The `k` most probable labels (all when `k` is 0) with probability at
+/// least `threshold` into `top`, in [`textnn::model::rank`]'s order
+/// (probability descending, then label id ascending), without sorting
+/// every label: an insertion into at most `k` kept entries, since `k` is
+/// usually 1 or a few. The same result as `rank`, which sorts them all.
+fn top_k(probs: &[f32], k: usize, threshold: f32, top: &mut Vec<(usize, f32)>) {
+    top.clear();
+    if k == 0 {
+        top.extend(textnn::model::rank(probs, 0, threshold));
+        return;
+    }
+    // `a` goes before `b`: rank's comparator.
+    let before = |a: (usize, f32), b: (usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)).is_lt();
+    for (id, &p) in probs.iter().enumerate() {
+        // As rank's `p >= threshold`: a NaN is never kept.
+        if !matches!(
+            p.partial_cmp(&threshold),
+            Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+        ) {
+            continue;
+        }
+        let entry = (id, p);
+        if top.len() == k {
+            match top.last() {
+                Some(&last) if before(entry, last) => {
+                    top.pop();
+                }
+                _ => continue,
+            }
+        }
+        let at = top.partition_point(|&kept| before(kept, entry));
+        top.insert(at, entry);
+    }
+}
+
 /// Little-endian bytes of `values` as a Python `bytes` object.
 fn le_bytes<'py, T: Copy>(
     py: Python<'py>,
@@ -294,17 +329,29 @@ impl Model {
     )> {
         let threshold = threshold.unwrap_or(self.classifier.settings().threshold);
         let model = &self.classifier;
-        let ranked: Vec<Vec<(usize, f32)>> = py.detach(|| {
+        // Each text gives its count, then (id, probability) per kept label.
+        let ranked: Vec<(u32, f32)> = py.detach(|| {
             in_parallel(
                 &texts,
                 threads,
-                || model.scratch(),
-                |text, scratch, out| out.push(model.predict_with(text, k, threshold, scratch)),
+                || (model.scratch(), Vec::new()),
+                |text, (scratch, top), out| {
+                    let probs = model.probabilities_with(text, scratch);
+                    top_k(probs, k, threshold, top);
+                    out.push((top.len() as u32, 0.0));
+                    out.extend(top.iter().map(|&(id, p)| (id as u32, p)));
+                },
             )
         });
-        let counts: Vec<u32> = ranked.iter().map(|r| r.len() as u32).collect();
-        let ids: Vec<u32> = ranked.iter().flatten().map(|&(id, _)| id as u32).collect();
-        let probs: Vec<f32> = ranked.iter().flatten().map(|&(_, p)| p).collect();
+        let (mut counts, mut ids, mut probs) = (Vec::new(), Vec::new(), Vec::new());
+        let mut rest = &ranked[..];
+        while let Some((&(count, _), tail)) = rest.split_first() {
+            let (kept, after) = tail.split_at(count as usize);
+            counts.push(count);
+            ids.extend(kept.iter().map(|&(id, _)| id));
+            probs.extend(kept.iter().map(|&(_, p)| p));
+            rest = after;
+        }
         Ok((
             le_bytes(py, &counts, u32::to_le_bytes),
             le_bytes(py, &ids, u32::to_le_bytes),

@@ -186,3 +186,24 @@ def test_ctrl_c_stops_training_with_keyboard_interrupt():
         textnn.train(texts, labels, preset="fasttext", epochs=10_000, threads=1)
     timer.join()
     assert time.perf_counter() - started < 5.0
+
+
+def test_predict_ranks_as_the_library_ranks_ties_included(ha_small):
+    # Words the model never saw give a zero text vector: every label ties,
+    # and the ranking is by label id, as `textnn::model::rank` orders.
+    model = textnn.train_file(ha_small, preset="fasttext", epochs=3, threads=1)
+    texts, _ = parse_fasttext(ha_small)
+    texts = texts[:300] + ["zzz-unknown", "", "qqq www"]
+    proba = model.predict_proba(texts)
+    for k in (1, 2, 5, 0):
+        for threshold in (0.0, 0.01, 0.3):
+            got = model.predict(texts, k=k, threshold=threshold)
+            for row, ranking in zip(proba, got):
+                order = sorted(range(len(row)), key=lambda i: (-row[i], i))
+                order = [i for i in order if row[i] >= np.float32(threshold)]
+                if k:
+                    order = order[:k]
+                assert [label for label, _ in ranking] == [model.labels[i] for i in order]
+                assert [p for _, p in ranking] == [float(row[i]) for i in order]
+    tied = model.predict("zzz-unknown", k=3)
+    assert [label for label, _ in tied] == model.labels[:3]
