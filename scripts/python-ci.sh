@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
 work="${1:-${CARGO_TARGET_DIR:-$repo/target}/python-ci}"
+started=$SECONDS
 rm -rf "$work"
 mkdir -p "$work/wheels"
 
@@ -42,3 +43,4 @@ echo "-- fresh venv with NumPy 1 (numpy<2)"
 scripts/python-env.sh "$work/venv-numpy1" "numpy<2"
 echo "-- tests with NumPy 1"
 run_tests "$work/venv-numpy1"
+echo "python package step: $((SECONDS - started))s"
