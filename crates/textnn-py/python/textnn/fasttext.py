@@ -243,31 +243,40 @@ class FastText:
     # Not supported
 
     def quantize(self, *args: Any, **kwargs: Any) -> None:
+        """Not supported: textnn models are not quantized."""
         raise _not_supported("quantize (textnn models are not quantized)")
 
     def get_input_matrix(self) -> np.ndarray:
+        """Not supported (textnn.Model.sentence_vectors gives text vectors)."""
         raise _not_supported("get_input_matrix (use textnn.Model.sentence_vectors)")
 
     def get_output_matrix(self) -> np.ndarray:
+        """Not supported."""
         raise _not_supported("get_output_matrix")
 
     def get_input_vector(self, ind: int) -> np.ndarray:
+        """Not supported."""
         raise _not_supported("get_input_vector")
 
     def get_subwords(self, word: str, on_unicode_error: str = "strict"):
+        """Not supported."""
         raise _not_supported("get_subwords")
 
     def get_subword_id(self, subword: str) -> int:
+        """Not supported."""
         raise _not_supported("get_subword_id")
 
     def get_nearest_neighbors(self, word: str, k: int = 10, on_unicode_error: str = "strict"):
+        """Not supported: a word-vector query of unsupervised models."""
         raise _not_supported("get_nearest_neighbors (word vectors of unsupervised models)")
 
     def get_analogies(self, wordA: str, wordB: str, wordC: str, k: int = 10,
                       on_unicode_error: str = "strict"):
+        """Not supported: a word-vector query of unsupervised models."""
         raise _not_supported("get_analogies (word vectors of unsupervised models)")
 
     def set_matrices(self, input_matrix: Any, output_matrix: Any) -> None:
+        """Not supported."""
         raise _not_supported("set_matrices")
 
 
