@@ -11,12 +11,14 @@ cd "$(dirname "$0")/.."
 repo="$PWD"
 work="${1:-${CARGO_TARGET_DIR:-$repo/target}/python-ci}"
 started=$SECONDS
+# Each phase says when it starts, in seconds since the step started.
+phase() { phase "[$((SECONDS - started))s] $*"; }
 rm -rf "$work"
 mkdir -p "$work/wheels"
 
-echo "-- venv with NumPy 2, maturin, pytest, scikit-learn, pandas"
+phase "venv with NumPy 2, maturin, pytest, scikit-learn, pandas"
 scripts/python-env.sh "$work/venv-numpy2" "numpy>=2"
-echo "-- maturin build (release, abi3)"
+phase "maturin build (release, abi3)"
 "$work/venv-numpy2/bin/maturin" build --release --quiet \
   --manifest-path crates/textnn-py/Cargo.toml --out "$work/wheels"
 wheel=$(ls "$work"/wheels/textnn-*.whl)
@@ -31,16 +33,16 @@ run_tests() {
   (cd "$work" && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$repo/crates/textnn-py/tests")
 }
 
-echo "-- dask.distributed for the Dask test (NumPy 2 venv only; the NumPy 1 run skips it)"
+phase "dask.distributed for the Dask test (NumPy 2 venv only; the NumPy 1 run skips it)"
 "$work/venv-numpy2/bin/python" -m pip install --quiet "dask[distributed]"
-echo "-- tests with NumPy 2"
+phase "tests with NumPy 2"
 run_tests "$work/venv-numpy2"
-echo "-- types: the stubs match the extension (mypy's stubtest), the package type-checks"
+phase "types: the stubs match the extension (mypy's stubtest), the package type-checks"
 "$work/venv-numpy2/bin/python" -m pip install --quiet mypy
 (cd "$work" && "$work/venv-numpy2/bin/python" -m mypy.stubtest textnn._native \
   && "$work/venv-numpy2/bin/python" -m mypy --ignore-missing-imports -p textnn)
-echo "-- fresh venv with NumPy 1 (numpy<2)"
+phase "fresh venv with NumPy 1 (numpy<2)"
 scripts/python-env.sh "$work/venv-numpy1" "numpy<2"
-echo "-- tests with NumPy 1"
+phase "tests with NumPy 1"
 run_tests "$work/venv-numpy1"
 echo "python package step: $((SECONDS - started))s"

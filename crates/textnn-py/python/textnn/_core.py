@@ -11,7 +11,7 @@ import json
 import numbers
 import os
 import warnings
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
 
@@ -227,6 +227,21 @@ class Model:
     def tokenize(self, text: str) -> List[str]:
         """The tokens the model sees in ``text``."""
         return self._native.tokenize(text)
+
+    # A str is also an Iterable[str]; the str overload comes first and wins.
+    @overload
+    def predict(  # type: ignore[overload-overlap]
+        self, texts: str, k: int = 1, threshold: Optional[float] = None, threads: int = 0
+    ) -> List[Tuple[str, float]]: ...
+
+    @overload
+    def predict(
+        self,
+        texts: Iterable[str],
+        k: int = 1,
+        threshold: Optional[float] = None,
+        threads: int = 0,
+    ) -> List[List[Tuple[str, float]]]: ...
 
     def predict(
         self,
