@@ -12,7 +12,7 @@ repo="$PWD"
 work="${1:-${CARGO_TARGET_DIR:-$repo/target}/python-ci}"
 started=$SECONDS
 # Each phase says when it starts, in seconds since the step started.
-phase() { phase "[$((SECONDS - started))s] $*"; }
+phase() { echo "-- [$((SECONDS - started))s] $*"; }
 rm -rf "$work"
 mkdir -p "$work/wheels"
 
