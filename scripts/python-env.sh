@@ -15,6 +15,5 @@ numpy_spec="${2:-numpy}"
 python="${PYTHON:-python3}"
 "$python" -c 'import sys; assert sys.version_info >= (3, 9), "textnn needs CPython 3.9 or newer"'
 "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet "maturin>=1.5,<2" pytest "$numpy_spec" scikit-learn pandas
 echo "python env ready: $venv ($("$venv/bin/python" -c 'import numpy, sklearn; print("numpy", numpy.__version__, "scikit-learn", sklearn.__version__)'))"
