@@ -59,23 +59,17 @@ pub fn train(plan: &Plan, source: Source, verbose: bool, stop: &AtomicBool) -> R
             &auto,
             &run,
             &mut |event| match event {
-                AutoEvent::Probe(event) => {
-                    if verbose {
-                        print_event("choosing epochs: ", event);
-                    }
-                }
-                AutoEvent::Chosen(choice) => {
-                    if verbose {
-                        eprintln!(
-                            "chose {} epochs on a {:.0}% validation slice (valid accuracy {:.4})",
-                            choice.chosen.epoch,
-                            100.0 * auto.fraction,
-                            choice.chosen.valid_accuracy
-                        );
-                    }
-                }
                 AutoEvent::Final(event) => on_event(event),
-                AutoEvent::NoSlice | AutoEvent::MultiLabel | AutoEvent::ChosenBefore { .. } => {}
+                AutoEvent::Probe(event) if verbose => print_event("choosing epochs: ", event),
+                AutoEvent::Chosen(choice) if verbose => eprintln!(
+                    "chose {} epochs on a {:.0}% validation slice (valid accuracy {:.4})",
+                    choice.chosen.epoch,
+                    100.0 * auto.fraction,
+                    choice.chosen.valid_accuracy
+                ),
+                // The rest (no slice, multi-label data, a resumed choice, and
+                // any event a later library adds) only narrate.
+                _ => {}
             },
         )?
         .0
