@@ -8,7 +8,7 @@ use crate::settings::Plan;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use textnn::data::{Example, ReadOptions, ReadReport};
-use textnn::train::auto_epochs::{train_auto, AutoEpochs, AutoEvent};
+use textnn::train::auto_epochs::{train_choosing, AutoEpochs, AutoEvent};
 use textnn::train::{train_from, Examples, RunOptions, TrainEvent};
 use textnn::{Classifier, Result};
 
@@ -51,16 +51,24 @@ pub fn train(plan: &Plan, source: Source, verbose: bool, stop: &AtomicBool) -> R
             print_event("", event);
         }
     };
-    let model = if plan.choose_epochs {
-        let auto = AutoEpochs::default();
-        train_auto(
+    let auto = AutoEpochs::default();
+    // As `textnn train`: the default preset chooses its representation
+    // (with or without epochs given) and, without epochs, its epochs.
+    let model = if plan.choose_epochs || plan.config.representations.is_some() {
+        train_choosing(
             &plan.config,
             &examples,
-            &auto,
+            plan.choose_epochs.then_some(&auto),
             &run,
             &mut |event| match event {
                 AutoEvent::Final(event) => on_event(event),
                 AutoEvent::Probe(event) if verbose => print_event("choosing epochs: ", event),
+                AutoEvent::RepresentationChosen(record) if verbose => eprintln!(
+                    "chose the representation {} ({}) on a {:.0}% validation slice",
+                    record.chosen,
+                    record.chosen.describe(),
+                    100.0 * record.fraction
+                ),
                 AutoEvent::Chosen(choice) if verbose => eprintln!(
                     "chose {} epochs on a {:.0}% validation slice (valid accuracy {:.4})",
                     choice.chosen.epoch,
