@@ -121,7 +121,7 @@ ensure_bench_venv
 # named in CHAR_SETS, or text that words do not describe well. Measured on
 # the first 2,000 lines of train.txt (labels removed), the shared sets have
 # 1-11 % punctuation/symbol characters (Unicode P*, S*) except code_langid
-# (22 %), and no letters outside Latin except gettext_langid (32 %).
+# (22 %), and no letters outside Latin except gettext_langid (33 %).
 char_level() { # char_level TRAIN_FILE -> "" or the reason
     "$PY" - "$1" <<'PY'
 import itertools, sys, unicodedata
