@@ -21,7 +21,8 @@
 #                 sklearn-lr sklearn-sgd sklearn-char-lr sklearn-char-sgd;
 #                 unset: the five word columns everywhere, and the three
 #                 character n-gram columns too on character-level sets
-#   CHAR_SETS     names of the character-level sets [gettext_langid code_langid];
+#   CHAR_SETS     names of the character-level sets [gettext_langid code_langid],
+#                 or "all" (every set: the char anchors beside the word ones);
 #                 a set not named is character-level when the first 2,000
 #                 lines of its train.txt have >= 15 % punctuation/symbol
 #                 characters or >= 10 % of letters outside Latin (see char_level)
@@ -149,7 +150,9 @@ declare -a NAMES=()
 for data in "${DATA[@]}"; do
     name="$(basename "$data")"
     NAMES+=("$name")
-    if [[ " $CHAR_SETS " == *" $name "* ]]; then
+    if [[ "$CHAR_SETS" == all ]]; then
+        CHAR_LEVEL[$name]="CHAR_SETS=all"
+    elif [[ " $CHAR_SETS " == *" $name "* ]]; then
         CHAR_LEVEL[$name]="named in CHAR_SETS"
     elif [[ -z "${RUN:-}" ]]; then
         CHAR_LEVEL[$name]="$(char_level "$data/train.txt")"
