@@ -28,6 +28,16 @@ import warnings
 LABEL_PREFIX = "__label__"
 # fastText's Dictionary::readWord breaks words on exactly these bytes.
 _SPLIT = re.compile(r"[ \t\n\v\f\r\0]+")
+# The anchors, in the order compare_accuracy.sh shows them.
+WHICH = [
+    "fasttext-default",
+    "fasttext-tuned",
+    "fasttext-char",
+    "sklearn-lr",
+    "sklearn-sgd",
+    "sklearn-char-lr",
+    "sklearn-char-sgd",
+]
 
 
 def read_fasttext(path):
@@ -66,19 +76,17 @@ def run_fasttext_default(args):
     return res
 
 
-def run_fasttext_tuned(args):
+def run_fasttext_tuned(args, minn=0, maxn=0):
+    """fastText tuned: 25 epochs, word bigrams, dim 100, each lr of --lrs, the
+    lr with the best valid P@1 kept. minn/maxn > 0 adds fastText's character
+    n-grams of each word (fasttext-char: -minn 2 -maxn 5), tuned the same way."""
+    settings = {"epoch": 25, "wordNgrams": 2, "dim": 100, "bucket": 2_000_000}
+    if maxn > 0:
+        settings.update({"minn": minn, "maxn": maxn})
     runs = []
     for lr in args.lrs:
         r = fasttext_run(
-            args.train,
-            args.test,
-            args.valid,
-            lr=lr,
-            epoch=25,
-            wordNgrams=2,
-            dim=100,
-            bucket=2_000_000,
-            thread=args.threads,
+            args.train, args.test, args.valid, lr=lr, thread=args.threads, **settings
         )
         r["lr"] = lr
         runs.append(r)
@@ -90,6 +98,7 @@ def run_fasttext_tuned(args):
         chosen_on = "test (no valid file)"
     return {
         "accuracy": best["accuracy"],
+        "valid_accuracy": best.get("valid_accuracy"),
         "seconds": best["seconds"],
         "best_lr": best["lr"],
         "chosen_on": chosen_on,
@@ -97,10 +106,7 @@ def run_fasttext_tuned(args):
             {k: r.get(k) for k in ("lr", "accuracy", "valid_accuracy", "seconds")} for r in runs
         ],
         "params": {
-            "epoch": 25,
-            "wordNgrams": 2,
-            "dim": 100,
-            "bucket": 2_000_000,
+            **settings,
             "thread": args.threads,
             "lr": args.lrs,
             "note": "multi-threaded fastText is not deterministic",
@@ -108,7 +114,10 @@ def run_fasttext_tuned(args):
     }
 
 
-def run_sklearn(args, kind):
+def run_sklearn(args, kind, chars=False):
+    """TF-IDF + one-vs-rest LogisticRegression (kind "lr") or SGDClassifier
+    (kind "sgd"). chars=True swaps the word uni+bigram features for character
+    1-4-grams inside word boundaries (analyzer="char_wb"), same estimators."""
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -126,6 +135,18 @@ def run_sklearn(args, kind):
         # multinomial) and SGDClassifier() (hinge, alpha 1e-4).
         vectorizer = TfidfVectorizer()
         vectorizer_name = "TfidfVectorizer()"
+    elif chars:
+        # char_wb: n-grams of each whitespace-separated word padded with one
+        # space on each side, so "a->b" gives " a-", "a->", "->b" ...: symbols
+        # and scripts without spaces get features that the word pattern (2+
+        # word characters) drops.
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True, min_df=1, lowercase=True
+        )
+        vectorizer_name = (
+            'TfidfVectorizer(analyzer="char_wb", ngram_range=(1,4), sublinear_tf=True, '
+            "min_df=1, lowercase=True)"
+        )
     else:
         vectorizer = TfidfVectorizer(
             sublinear_tf=True, ngram_range=(1, 2), min_df=1, lowercase=True
@@ -200,11 +221,13 @@ def main():
     p.add_argument(
         "--which",
         required=True,
-        choices=["fasttext-default", "fasttext-tuned", "sklearn-lr", "sklearn-sgd"],
+        choices=WHICH,
+        help="fasttext-char and sklearn-char-* are the character n-gram variants of "
+             "fasttext-tuned and sklearn-* (fastText minn 2 maxn 5; TF-IDF char_wb 1-4)",
     )
     p.add_argument("--threads", type=int, default=2, help="fastText threads [2]")
     p.add_argument("--lrs", type=float, nargs="+", default=[0.5, 1.0],
-                   help="learning rates tried by fasttext-tuned [0.5 1.0]")
+                   help="learning rates tried by fasttext-tuned and fasttext-char [0.5 1.0]")
     p.add_argument("--C", type=float, default=10.0, help="LogisticRegression C [10]")
     p.add_argument("--alpha", type=float, default=1e-5, help="SGDClassifier alpha [1e-5]")
     p.add_argument("--sgd-loss", default="modified_huber", help="SGDClassifier loss [modified_huber]")
@@ -214,6 +237,8 @@ def main():
                         "(TfidfVectorizer(), LogisticRegression(), SGDClassifier()) instead of "
                         "the tuned anchors; --C and --alpha are then ignored")
     args = p.parse_args()
+    if args.sklearn_defaults and args.which not in ("sklearn-lr", "sklearn-sgd"):
+        p.error("--sklearn-defaults applies to sklearn-lr and sklearn-sgd only, not " + args.which)
 
     if args.valid and not os.path.exists(args.valid):
         args.valid = None
@@ -222,10 +247,16 @@ def main():
         res = run_fasttext_default(args)
     elif args.which == "fasttext-tuned":
         res = run_fasttext_tuned(args)
+    elif args.which == "fasttext-char":
+        res = run_fasttext_tuned(args, minn=2, maxn=5)
     elif args.which == "sklearn-lr":
         res = run_sklearn(args, "lr")
-    else:
+    elif args.which == "sklearn-sgd":
         res = run_sklearn(args, "sgd")
+    elif args.which == "sklearn-char-lr":
+        res = run_sklearn(args, "lr", chars=True)
+    else:
+        res = run_sklearn(args, "sgd", chars=True)
     res = {"which": args.which, "train": args.train, "test": args.test, **res}
     json.dump(res, sys.stdout)
     sys.stdout.write("\n")

@@ -25,7 +25,7 @@ THREADS="${THREADS:-2}"
 METRIC="${METRIC:-accuracy}"
 
 note() { printf '%s\n' "$*" >&2; }
-# shellcheck source=venv.sh
+# shellcheck source=bench/venv.sh
 source "$BENCH_DIR/venv.sh"
 now() { date +%s.%N; }
 

@@ -39,7 +39,7 @@ DIM=100 EPOCHS=5 LR=0.1 BUCKETS=2000000 THREADS=2
 PREDICT_MIN_LINES=100000
 
 note() { printf '%s\n' "$*" >&2; }
-# shellcheck source=venv.sh
+# shellcheck source=bench/venv.sh
 source "$BENCH_DIR/venv.sh"
 now() { date +%s.%N; }
 

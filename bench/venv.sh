@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the bench scripts (compare_accuracy, compare_autotune,
 # compare_fasttext): the Python they share, bench/.venv, with
 # bench/requirements.txt installed from PyPI by name (fastText 0.9.3 is
