@@ -95,9 +95,15 @@ pub fn plan(preset: &str, settings_json: &str) -> Result<Plan> {
     // As `textnn train`: a setting of the tokens or features is the
     // user's choice of representation, so the default's choice is off.
     let mut config = config;
-    if ["tokenizer", "lowercase", "stem", "word_ngrams", "char_ngrams"]
-        .iter()
-        .any(|name| settings.contains_key(*name))
+    if [
+        "tokenizer",
+        "lowercase",
+        "stem",
+        "word_ngrams",
+        "char_ngrams",
+    ]
+    .iter()
+    .any(|name| settings.contains_key(*name))
     {
         config.representations = None;
     }
