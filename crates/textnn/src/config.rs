@@ -5,7 +5,7 @@
 //! [`EpochsChosen`]).
 //!
 //! This module sits low: the model file ([`crate::model`]) stores a
-//! `TrainConfig` and [`crate::train`] reads one, and neither is imported
+//! `TrainConfig` and [`crate::train`](mod@crate::train) reads one, and neither is imported
 //! here. Settings decided from the data are resolved by
 //! [`crate::train::plan`].
 
