@@ -305,15 +305,7 @@ fn version_flag_prints_the_version() {
 #[test]
 fn multi_label_data_gets_the_margin_loss_unless_the_user_sets_the_loss() {
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("tags.txt");
-    std::fs::write(
-        &input,
-        "__label__net __label__python http client library\n\
-         __label__net web server daemon\n\
-         __label__python __label__doc python documentation\n\
-         __label__doc manual pages\n",
-    )
-    .unwrap();
+    let input = common::multi_label_tags(dir.path());
     let model = dir.path().join("tags.textnn");
     // (extra options, loss used, dim used, learning rate used, schedule used)
     let table: [(&[&str], &str, u64, f64, &str); 5] = [

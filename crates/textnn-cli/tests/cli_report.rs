@@ -232,15 +232,7 @@ fn learning_rate_curve_starts_at_the_rate_the_plan_trains_with() {
     // rule's rate (0.02, linear), not the preset's 0.5: with a linear
     // schedule the curve then falls in equal steps from its first point.
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("tags.txt");
-    std::fs::write(
-        &input,
-        "__label__net __label__python http client library\n\
-         __label__net web server daemon\n\
-         __label__python __label__doc python documentation\n\
-         __label__doc manual pages\n",
-    )
-    .unwrap();
+    let input = common::multi_label_tags(dir.path());
     let report = dir.path().join("report");
     let mut args = vec![
         "train".to_string(),

@@ -506,14 +506,9 @@ impl Model {
         let mut scratch = model.scratch();
         let (mut gold, mut unseen) = (Vec::new(), Vec::new());
         for example in examples {
-            gold.clear();
-            unseen.clear();
-            for label in &example.labels {
-                match model.labels().id(label) {
-                    Some(id) => gold.push(id as usize),
-                    None => unseen.push(label.clone()),
-                }
-            }
+            model
+                .labels()
+                .split_known(&example.labels, &mut gold, &mut unseen);
             // The loss is defined against known labels only.
             let loss =
                 (!gold.is_empty()).then(|| model.loss_with(&example.text, &gold, &mut scratch));

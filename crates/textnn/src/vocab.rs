@@ -164,6 +164,20 @@ impl Dictionary {
         self.index.get(name).copied()
     }
 
+    /// Splits `names` into the ids of the known ones (`known`) and the
+    /// unknown names (`unknown`), in order; both are cleared first. What
+    /// scoring needs of an example's gold labels.
+    pub fn split_known(&self, names: &[String], known: &mut Vec<usize>, unknown: &mut Vec<String>) {
+        known.clear();
+        unknown.clear();
+        for name in names {
+            match self.id(name) {
+                Some(id) => known.push(id as usize),
+                None => unknown.push(name.clone()),
+            }
+        }
+    }
+
     /// Name of id `id`.
     pub fn name(&self, id: usize) -> &str {
         &self.names[id]

@@ -36,6 +36,21 @@ pub fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// Writes four texts with one or two labels each (multi-label data) to
+/// `FOLDER/tags.txt` and returns the path.
+pub fn multi_label_tags(folder: &Path) -> PathBuf {
+    let input = folder.join("tags.txt");
+    std::fs::write(
+        &input,
+        "__label__net __label__python http client library\n\
+         __label__net web server daemon\n\
+         __label__python __label__doc python documentation\n\
+         __label__doc manual pages\n",
+    )
+    .unwrap();
+    input
+}
+
 /// The built `textnn` binary, ready for arguments.
 pub fn textnn() -> Command {
     Command::cargo_bin("textnn").expect("cargo builds the textnn binary for integration tests")

@@ -76,14 +76,9 @@ impl Metric {
         let mut scratch = model.scratch();
         let (mut gold, mut unseen) = (Vec::new(), Vec::new());
         for example in examples {
-            gold.clear();
-            unseen.clear();
-            for label in &example.labels {
-                match model.labels().id(label) {
-                    Some(id) => gold.push(id as usize),
-                    None => unseen.push(label.clone()),
-                }
-            }
+            model
+                .labels()
+                .split_known(&example.labels, &mut gold, &mut unseen);
             let predicted = model.predict_with(&example.text, 1, 0.0, &mut scratch);
             evaluator.add(&gold, &unseen, &predicted, None);
         }
