@@ -461,6 +461,8 @@ fn train_choosing(
     on_event: &mut dyn FnMut(&TrainEvent),
 ) -> textnn::Result<textnn::Classifier> {
     let probe = Reporter::new(1);
+    // The trials `train_choosing_with` runs.
+    let trial = textnn::train::representation::Trial::default();
     let trained = train_choosing_with(config, examples, auto, run, &mut |event| {
         match event {
             // Said once the data has been read, so that an error in it is the
@@ -481,8 +483,8 @@ fn train_choosing(
                 probe.line(format!(
             "trying the representation {representation} ({}): {} epochs on {:.0}% of the examples",
             representation.describe(),
-            textnn::train::representation::Trial::default().epochs,
-            100.0 * (1.0 - textnn::train::representation::Trial::default().fraction),
+            trial.epochs,
+            100.0 * (1.0 - trial.fraction),
         ))
             }
             AutoEvent::Trial(representation, TrainEvent::Epoch(s))
