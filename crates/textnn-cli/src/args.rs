@@ -141,13 +141,17 @@ pub fn preset_table() -> String {
 Word n-grams \"auto\": 2 (words and bigrams) when the training texts hold at
 least 1,500,000 tokens, else 1 (words only).
 Epochs of the default preset: unless --epochs or --early-stopping is given,
-chosen on a 10% validation slice of INPUT (5 to 40; see --epochs); the 25
-above only when no example can be held out.
+chosen on a 10% validation slice of INPUT (5 to 40, the probe stopping once the
+validation accuracy has peaked; see --epochs); the 25 above only when no example
+can be held out.
 Representation of the default preset: the tokens and features above are one of
 three candidates (words: as above; symbols: --tokenizer symbols --lowercase false;
-chars: --tokenizer symbols --char-ngrams 1-4 --word-ngrams 1), each trained 3
-epochs on 90% of INPUT and the best on the other 10% kept (single-label data);
-any of --tokenizer, --lowercase, --stem, --word-ngrams, --char-ngrams decides it.
+chars: --tokenizer whitespace --lowercase false --char-ngrams 1-4 --word-ngrams 2),
+raced on 90% of INPUT and measured on the other 10% (single-label data): after 2
+epochs, and each time the epochs double, the better half goes on (less any
+clearly behind); the last one left is the epoch probe. Giving any of the
+options --tokenizer, --lowercase, --stem, --word-ngrams or --char-ngrams
+decides it.
 Multi-label data (some text has several labels) under the default preset
 trains with --loss huber --lr 0.02 --schedule linear --dim 300 and its 25
 epochs: --lr, --schedule and --dim replace these values, --loss all four.\n\

@@ -7,6 +7,9 @@
 //! that changes one byte of one model fails here. The first two cases were
 //! added with the default preset's representation choice (issue 15); the
 //! "words representation" cases are the former default, recorded before.
+//! Deliberate changes since: the race that chooses the representation and
+//! the probe that stops once validation has peaked (issue 15, 2026-12-06)
+//! re-recorded the first two cases and the probe's.
 //!
 //! The hash is FNV-1a 64 over the whole model file. Each case is checked
 //! with the reference kernels (`TEXTNN_KERNELS=reference`, the same bits on
@@ -49,22 +52,22 @@ const CASES: &[Case] = &[
         name: "default preset: representation and epochs chosen on slices",
         data: Data::Intents,
         options: &["--threads", "1"],
-        reference: 0xfa23_c126_0959_eb1e,
-        avx2_fma: 0x446d_95f6_3034_143c,
+        reference: 0xef3b_3887_d29b_885e,
+        avx2_fma: 0x1358_c787_eb95_78f5,
     },
     Case {
         name: "default preset on two threads, 6 epochs, representation chosen",
         data: Data::Intents,
         options: &["--threads", "2", "--epochs", "6"],
-        reference: 0x60bc_f528_dfc5_3497,
-        avx2_fma: 0x1d4d_e4c5_703e_d6f1,
+        reference: 0xca1c_c0fe_6ca1_d2c0,
+        avx2_fma: 0xcbaf_3b82_958a_49c8,
     },
     Case {
         name: "default preset (epochs chosen by the probe), words representation",
         data: Data::Intents,
         options: &["--threads", "1", "--tokenizer", "unicode"],
-        reference: 0x5854_3fde_314b_cd17,
-        avx2_fma: 0xeaf7_0b7b_5e1e_464c,
+        reference: 0x365d_38b8_e44a_4df3,
+        avx2_fma: 0xeca4_7039_1704_dbae,
     },
     Case {
         name: "default preset on two threads, 6 epochs, words representation",

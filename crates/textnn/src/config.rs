@@ -557,9 +557,10 @@ pub enum Representation {
     /// symbol character as a token of its own (code, emoticons, the "To"
     /// and ";" that tell a verb's definition from a noun's).
     Symbols,
-    /// Character n-grams of 1 to 4 characters of each lowercased token
-    /// (symbols kept) besides the token itself, no word bigrams: scripts
-    /// written without spaces, language identification, typos.
+    /// Character n-grams of 1 to 4 characters of each whitespace-separated
+    /// chunk with its case and symbols, besides the chunk itself and word
+    /// bigrams: scripts written without spaces, language identification,
+    /// operators in code (`->`, `:=`), emoticons, typos.
     Chars,
 }
 
@@ -586,7 +587,9 @@ impl Representation {
         match self {
             Representation::Words => "lowercased words",
             Representation::Symbols => "words with their case, punctuation and symbols",
-            Representation::Chars => "character 1-4-grams of lowercased tokens",
+            Representation::Chars => {
+                "space-separated chunks, their bigrams and character 1-4-grams"
+            }
         }
     }
 
@@ -604,11 +607,11 @@ impl Representation {
                 config.features.char_ngrams = None;
             }
             Representation::Chars => {
-                config.text.tokenizer = TokenizerKind::Symbols;
-                config.text.lowercase = true;
+                config.text.tokenizer = TokenizerKind::Whitespace;
+                config.text.lowercase = false;
                 config.features.char_ngrams = Some((1, 4));
                 config.bigrams_from_tokens = None;
-                config.features.word_ngrams = 1;
+                config.features.word_ngrams = 2;
             }
         }
     }
@@ -620,7 +623,8 @@ impl std::fmt::Display for Representation {
     }
 }
 
-/// What a candidate representation scored on the validation slice.
+/// What a candidate representation scored on the validation slice: the
+/// mean of its last two epochs in the last round it ran.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CandidateScore {
     /// The candidate.
@@ -629,6 +633,22 @@ pub struct CandidateScore {
     pub valid_accuracy: f64,
     /// Validation loss after the trial epochs.
     pub valid_loss: f64,
+    /// Epochs trained when it was scored (0 in models made before the
+    /// race: their trials all trained `trial_epochs`).
+    #[serde(default)]
+    pub epochs: usize,
+}
+
+impl std::fmt::Display for CandidateScore {
+    /// "symbols 0.8288 after 6 epochs" (the epochs left out when the
+    /// record has none).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {:.4}", self.representation, self.valid_accuracy)?;
+        if self.epochs > 0 {
+            write!(f, " after {} epochs", self.epochs)?;
+        }
+        Ok(())
+    }
 }
 
 /// The record a model keeps of how its representation was chosen
@@ -639,7 +659,7 @@ pub struct RepresentationChosen {
     pub chosen: Representation,
     /// Fraction of the training examples held out for the choice.
     pub fraction: f32,
-    /// Epochs each candidate trained on the rest.
+    /// Epochs of the race's first round (each later round doubles them).
     pub trial_epochs: usize,
     /// Every candidate's score, in the order tried.
     pub scores: Vec<CandidateScore>,

@@ -325,6 +325,7 @@ fn default_with_a_short_probe() -> (TrainConfig, AutoEpochs) {
         max_epochs: 8,
         window: 3,
         min_epochs: 3,
+        patience: 5,
     };
     (config, auto)
 }

@@ -101,14 +101,10 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
         if let Some(chosen) = &settings.representation_chosen {
-            let scores: Vec<String> = chosen
-                .scores
-                .iter()
-                .map(|s| format!("{} {:.4}", s.representation, s.valid_accuracy))
-                .collect();
+            let scores: Vec<String> = chosen.scores.iter().map(|s| s.to_string()).collect();
             writeln!(
                 out,
-                "representation  {} ({}), chosen on a {:.0}% validation slice after {} epochs each (valid accuracy: {})",
+                "representation  {} ({}), chosen on a {:.0}% validation slice, first round {} epochs (valid accuracy: {})",
                 chosen.chosen,
                 chosen.chosen.describe(),
                 100.0 * chosen.fraction,

@@ -316,6 +316,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         stop: Some(&stop),
         cache_dir: Some(&cache_dir),
         execution: crate::environment::execution(),
+        after_epoch: None,
     };
     let mut on_event = |event: &TrainEvent| {
         if let TrainEvent::Read { examples, report } = event {
@@ -461,48 +462,68 @@ fn train_choosing(
     on_event: &mut dyn FnMut(&TrainEvent),
 ) -> textnn::Result<textnn::Classifier> {
     let probe = Reporter::new(1);
-    // The trials `train_choosing_with` runs.
-    let trial = textnn::train::representation::Trial::default();
+    let settings = textnn::train::race::RaceSettings::default();
+    let (mut racing, mut probing) = (false, false);
     let trained = train_choosing_with(config, examples, auto, run, &mut |event| {
         match event {
-            // Said once the data has been read, so that an error in it is the
-            // first line; the final run reports what it read.
-            AutoEvent::Probe(TrainEvent::Read { .. }) if !quiet => {
-                if let Some(auto) = auto {
-                    probe.line(format!(
-            "choosing the number of epochs: {} on {:.0}% of the examples, validation on the other {:.0}%",
+            AutoEvent::Probe(event) if !quiet => {
+                // Said once the data has been read, so that an error in it
+                // is the first line; the final run reports what it read.
+                if !std::mem::replace(&mut probing, true) {
+                    if let Some(auto) = auto {
+                        probe.line(format!(
+            "choosing the number of epochs: up to {} on {:.0}% of the examples, validation on the other {:.0}%, stopping once the validation accuracy has peaked",
             auto.max_epochs,
             100.0 * (1.0 - auto.fraction),
             100.0 * auto.fraction
-        ))
+        ));
+                    }
+                }
+                if !matches!(event, TrainEvent::Read { .. }) {
+                    probe.report(event);
                 }
             }
-            AutoEvent::Probe(event) if !quiet => probe.report(event),
             AutoEvent::Probe(_) => {}
-            AutoEvent::Trial(representation, TrainEvent::Read { .. }) if !quiet => {
-                probe.line(format!(
-            "trying the representation {representation} ({}): {} epochs on {:.0}% of the examples",
-            representation.describe(),
-            trial.epochs,
-            100.0 * (1.0 - trial.fraction),
-        ))
-            }
-            AutoEvent::Trial(representation, TrainEvent::Epoch(s))
-                if !quiet && s.epoch == s.epochs =>
-            {
-                if let (Some(loss), Some(accuracy)) = (s.valid_loss, s.valid_accuracy) {
+            AutoEvent::Trial(_, TrainEvent::Read { .. }) if !quiet => {
+                if !std::mem::replace(&mut racing, true) {
+                    let names: Vec<String> = config
+                        .representations
+                        .iter()
+                        .flatten()
+                        .map(|r| format!("{r} ({})", r.describe()))
+                        .collect();
                     probe.line(format!(
-                        "  {representation}: valid accuracy {accuracy:.4}, valid loss {loss:.6}"
-                    ));
+            "choosing the representation on a {:.0}% validation slice: {} train on the other {:.0}%; after {} epochs, and each time the epochs double, the better half goes on",
+            100.0 * settings.fraction,
+            names.join(", "),
+            100.0 * (1.0 - settings.fraction),
+            settings.first_round,
+        ));
                 }
             }
             AutoEvent::Trial(..) => {}
+            AutoEvent::Round(round) if !quiet => {
+                let scores: Vec<String> = round
+                    .scores
+                    .iter()
+                    .map(|s| format!("{} {:.4}", s.representation, s.valid_accuracy))
+                    .collect();
+                let kept: Vec<&str> = round.kept.iter().map(|r| r.name()).collect();
+                probe.line(format!(
+                    "  after {} epochs, valid accuracy (mean of the last two epochs): {}; {} {} on",
+                    round.epochs,
+                    scores.join(", "),
+                    kept.join(" and "),
+                    if kept.len() == 1 { "goes" } else { "go" }
+                ));
+            }
+            AutoEvent::Round(_) => {}
             AutoEvent::RepresentationChosen(record) if !quiet => {
                 let others: Vec<String> = record
                     .scores
                     .iter()
                     .filter(|s| s.representation != record.chosen)
-                    .map(|s| format!("{} {:.4}", s.representation, s.valid_accuracy))
+                    .map(|s| s.to_string())
                     .collect();
                 probe.line(format!(
                 "plan: representation {} ({}), because it scored best on a {:.0}% validation slice (against {})",
@@ -517,12 +538,13 @@ fn train_choosing(
                 probe.finish();
                 if !quiet {
                     eprintln!(
-                    "chose {} epochs on a {:.0}% validation slice (valid loss {:.6}, valid accuracy {:.4} at epoch {} of {})",
+                    "chose {} epochs on a {:.0}% validation slice (valid loss {:.6}, valid accuracy {:.4} at epoch {} of the {} the probe ran, at most {})",
                     choice.chosen.epoch,
                     100.0 * choice.auto.fraction,
                     choice.chosen.valid_loss,
                     choice.chosen.valid_accuracy,
                     choice.chosen.epoch,
+                    choice.curve.last().map_or(0, |p| p.epoch),
                     choice.auto.max_epochs
                 );
                 }

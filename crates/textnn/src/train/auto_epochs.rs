@@ -39,7 +39,7 @@
 //! assert_eq!(choose(&curve, 1).unwrap().epoch, 3);
 //! ```
 
-use super::representation::{choose_representation, Trial};
+use super::race::{race, RaceEvent, RaceSettings, Round};
 use super::{train_from, Examples, RunOptions, TrainConfig, TrainEvent};
 pub use crate::config::EpochsChosen;
 use crate::config::{Representation, RepresentationChosen};
@@ -60,11 +60,14 @@ pub struct AutoEpochs {
     /// The fewest epochs that can be chosen (the earlier ones still count
     /// in the smoothing).
     pub min_epochs: usize,
+    /// The probe stops once its best point is this many epochs back, and
+    /// as many as it took to reach it ([`super::race::peaked`]).
+    pub patience: usize,
 }
 
 impl Default for AutoEpochs {
-    /// 10 % held out, up to 40 epochs, a window of 5, at least 5 epochs
-    /// (BENCHMARKS.md, "How the default was chosen" and "The default after
+    /// 10 % held out, up to 40 epochs, a window of 5, at least 5 epochs,
+    /// a patience of 5 (BENCHMARKS.md, "How the default was chosen" and "The default after
     /// sublinear term frequency": on spamassassin's slice, flat at 0.99,
     /// one seed chose 1 epoch and tested 0.9780 against 0.9865 for 15).
     fn default() -> Self {
@@ -73,6 +76,7 @@ impl Default for AutoEpochs {
             max_epochs: 40,
             window: 5,
             min_epochs: 5,
+            patience: 5,
         }
     }
 }
@@ -115,7 +119,7 @@ impl EpochChoice {
 #[derive(Clone, Debug, PartialEq)]
 pub enum AutoEvent<'a> {
     /// An event of the probe run (trained on all but the slice, measured
-    /// on the slice).
+    /// on the slice): the race's last runner, once it runs alone.
     Probe(&'a TrainEvent),
     /// The number of epochs is chosen; the final run starts.
     Chosen(&'a EpochChoice),
@@ -134,9 +138,11 @@ pub enum AutoEvent<'a> {
         /// How they were chosen, as the model records it.
         record: &'a EpochsChosen,
     },
-    /// An event of a candidate representation's trial run
-    /// ([`super::representation`]).
+    /// An event of a candidate representation's run while it races the
+    /// others ([`super::race`]).
     Trial(Representation, &'a TrainEvent),
+    /// A round of the race ended: the scores and who goes on.
+    Round(&'a Round),
     /// The representation was chosen: the record the model keeps.
     RepresentationChosen(&'a RepresentationChosen),
     /// An event of the final run, on all the examples.
@@ -159,28 +165,7 @@ pub fn choose_at_least(
     window: usize,
     min_epoch: usize,
 ) -> Option<&EpochPoint> {
-    let floor = min_epoch.min(curve.last().map_or(1, |p| p.epoch));
-    let half = window.max(1) / 2;
-    let mean_around = |i: usize, value: fn(&EpochPoint) -> f64| {
-        let around = &curve[i.saturating_sub(half)..(i + half + 1).min(curve.len())];
-        let finite: Vec<f64> = around.iter().map(value).filter(|v| v.is_finite()).collect();
-        finite.iter().sum::<f64>() / finite.len().max(1) as f64
-    };
-    // (index, smoothed accuracy, smoothed loss) of the epochs that may win.
-    let smoothed: Vec<(usize, f64, f64)> = (0..curve.len())
-        .filter(|&i| {
-            curve[i].epoch >= floor
-                && curve[i].valid_loss.is_finite()
-                && curve[i].valid_accuracy.is_finite()
-        })
-        .map(|i| {
-            (
-                i,
-                mean_around(i, |p| p.valid_accuracy),
-                mean_around(i, |p| p.valid_loss),
-            )
-        })
-        .collect();
+    let smoothed = smoothed_from(curve, window, min_epoch);
     let best_accuracy = smoothed
         .iter()
         .map(|&(_, a, _)| a)
@@ -195,12 +180,45 @@ pub fn choose_at_least(
         .map(|&(i, _, _)| &curve[i])
 }
 
-/// Trains `config` for `auto.max_epochs` epochs on all but a stratified
-/// `auto.fraction` of `examples` (the trainer's `valid_split`), measures
-/// the held-out part after every epoch and chooses the number of epochs
-/// ([`choose`]); `None` when nothing could be held out. The probe run
-/// takes only `run`'s stop flag and cache folder: its own validation is
-/// the slice, and it writes no checkpoints.
+/// `(index, smoothed accuracy, smoothed loss)` of the epochs of `curve`
+/// from `min_epoch` on (or the last one, if the curve is shorter) with a
+/// finite loss and accuracy: each the mean over `window` epochs centred on
+/// it (fewer at the ends), non-finite values left out of the means.
+pub(crate) fn smoothed_from(
+    curve: &[EpochPoint],
+    window: usize,
+    min_epoch: usize,
+) -> Vec<(usize, f64, f64)> {
+    let floor = min_epoch.min(curve.last().map_or(1, |p| p.epoch));
+    let half = window.max(1) / 2;
+    let mean_around = |i: usize, value: fn(&EpochPoint) -> f64| {
+        let around = &curve[i.saturating_sub(half)..(i + half + 1).min(curve.len())];
+        let finite: Vec<f64> = around.iter().map(value).filter(|v| v.is_finite()).collect();
+        finite.iter().sum::<f64>() / finite.len().max(1) as f64
+    };
+    (0..curve.len())
+        .filter(|&i| {
+            curve[i].epoch >= floor
+                && curve[i].valid_loss.is_finite()
+                && curve[i].valid_accuracy.is_finite()
+        })
+        .map(|i| {
+            (
+                i,
+                mean_around(i, |p| p.valid_accuracy),
+                mean_around(i, |p| p.valid_loss),
+            )
+        })
+        .collect()
+}
+
+/// Trains `config` for up to `auto.max_epochs` epochs on all but a
+/// stratified `auto.fraction` of `examples` (the trainer's `valid_split`),
+/// measures the held-out part after every epoch, stops once the curve has
+/// peaked ([`super::race::peaked`]) and chooses the number of epochs
+/// ([`choose_at_least`]); `None` when nothing could be held out. The probe
+/// run takes only `run`'s stop flag, cache folder and execution: its own
+/// validation is the slice, and it writes no checkpoints.
 pub fn choose_epochs(
     config: &TrainConfig,
     examples: &Examples,
@@ -209,42 +227,34 @@ pub fn choose_epochs(
     observer: &mut dyn FnMut(&TrainEvent),
 ) -> Result<Option<EpochChoice>> {
     validate(auto)?;
-    let probe = TrainConfig {
-        epochs: auto.max_epochs,
-        valid_split: Some(auto.fraction),
-        early_stopping: None,
-        epochs_chosen: None,
-        ..config.clone()
+    let settings = RaceSettings {
+        fraction: auto.fraction,
+        ..RaceSettings::default()
     };
-    let probe_run = RunOptions {
-        stop: run.stop,
-        cache_dir: run.cache_dir,
-        execution: run.execution,
-        ..RunOptions::default()
-    };
-    let mut curve = Vec::with_capacity(auto.max_epochs);
-    train_from(&probe, examples, &probe_run, &mut |event| {
-        if let TrainEvent::Epoch(stats) = event {
-            if let (Some(valid_loss), Some(valid_accuracy)) =
-                (stats.valid_loss, stats.valid_accuracy)
-            {
-                curve.push(EpochPoint {
-                    epoch: stats.epoch,
-                    valid_loss,
-                    valid_accuracy,
-                });
-            }
-        }
-        observer(event);
-    })?;
-    // Each label keeps at least one example for training, so with a
-    // single example per label the slice is empty and so is the curve.
-    let chosen = choose_at_least(&curve, auto.window, auto.min_epochs).copied();
-    Ok(chosen.map(|chosen| EpochChoice {
+    let raced = race(
+        config,
+        &[],
+        examples,
+        &settings,
+        Some(auto),
+        auto.max_epochs,
+        run,
+        &mut |event| match event {
+            RaceEvent::Trial(_, event) | RaceEvent::Probe(event) => observer(event),
+            RaceEvent::Round(_) => {}
+        },
+    )?;
+    Ok(raced.and_then(|raced| choice_of(raced.curve, auto)))
+}
+
+/// The epochs `auto` chooses on `curve`.
+fn choice_of(curve: Vec<EpochPoint>, auto: &AutoEpochs) -> Option<EpochChoice> {
+    let chosen = *choose_at_least(&curve, auto.window, auto.min_epochs)?;
+    Some(EpochChoice {
         chosen,
         curve,
         auto: *auto,
-    }))
+    })
 }
 
 /// Chooses the number of epochs ([`choose_epochs`]), then trains on all of
@@ -268,10 +278,11 @@ pub fn train_auto(
     train_choosing(config, examples, Some(auto), run, observer)
 }
 
-/// [`train_auto`] where choosing the epochs is optional: with `auto`
-/// `None`, the representation is still chosen when `config` has
-/// candidates ([`TrainConfig::representations`]), and the final run trains
-/// `config.epochs` epochs.
+/// [`train_auto`] where choosing the epochs is optional, and where the
+/// representation is chosen too when `config` has candidates
+/// ([`TrainConfig::representations`]): one race on the validation slice
+/// ([`super::race`]) chooses both. With `auto` `None` the race ends with
+/// its rounds and the final run trains `config.epochs` epochs.
 pub fn train_choosing(
     config: &TrainConfig,
     examples: &Examples,
@@ -280,20 +291,25 @@ pub fn train_choosing(
     observer: &mut dyn FnMut(AutoEvent),
 ) -> Result<(Classifier, Option<EpochChoice>)> {
     config.validate()?;
-    let trial = Trial::default();
+    if let Some(auto) = auto {
+        validate(auto)?;
+    }
+    let max_epochs = auto.map_or(config.epochs, |a| a.max_epochs);
     let interrupted = |e: Error| match e {
         Error::Interrupted { epoch, .. } => Error::InterruptedChoosingEpochs {
             epoch,
-            of: auto.map_or(trial.epochs, |a| a.max_epochs),
+            of: max_epochs,
         },
         other => other,
     };
+    let final_run = |config: &TrainConfig, observer: &mut dyn FnMut(AutoEvent)| {
+        train_from(config, examples, run, &mut |event| {
+            observer(AutoEvent::Final(event))
+        })
+    };
     if config.multi_label.is_some() && examples.any_multi_label()? {
         observer(AutoEvent::MultiLabel);
-        let model = train_from(config, examples, run, &mut |event| {
-            observer(AutoEvent::Final(event))
-        })?;
-        return Ok((model, None));
+        return Ok((final_run(config, observer)?, None));
     }
     if let Some(resumed) = chosen_before(config, run)? {
         if let Some(record) = &resumed.representation_chosen {
@@ -305,51 +321,54 @@ pub fn train_choosing(
                 record,
             });
         }
-        let model = train_from(&resumed, examples, run, &mut |event| {
-            observer(AutoEvent::Final(event))
-        })?;
-        return Ok((model, None));
+        return Ok((final_run(&resumed, observer)?, None));
     }
-    let mut config = config.clone();
-    let chosen = choose_representation(&config, examples, &trial, run, &mut |r, event| {
-        observer(AutoEvent::Trial(r, event))
-    })
-    .map_err(interrupted)?;
-    if let Some(chosen) = chosen {
-        observer(AutoEvent::RepresentationChosen(&chosen));
-        chosen.chosen.apply(&mut config);
-        config.representation_chosen = Some(chosen);
+    let candidates = config.representations.clone().unwrap_or_default();
+    let mut config = TrainConfig {
+        representations: None,
+        ..config.clone()
+    };
+    if candidates.is_empty() && auto.is_none() {
+        return Ok((final_run(&config, observer)?, None));
     }
-    config.representations = None;
-    let config = &config;
-    let Some(auto) = auto else {
-        let model = train_from(config, examples, run, &mut |event| {
-            observer(AutoEvent::Final(event))
-        })?;
-        return Ok((model, None));
-    };
-    let choice = choose_epochs(config, examples, auto, run, &mut |event| {
-        observer(AutoEvent::Probe(event))
-    })
+    let settings = RaceSettings::default();
+    let raced = race(
+        &config,
+        &candidates,
+        examples,
+        &settings,
+        auto,
+        max_epochs,
+        run,
+        &mut |event| match event {
+            RaceEvent::Trial(r, event) => observer(AutoEvent::Trial(r, event)),
+            RaceEvent::Round(round) => observer(AutoEvent::Round(round)),
+            RaceEvent::Probe(event) => observer(AutoEvent::Probe(event)),
+        },
+    )
     .map_err(interrupted)?;
-    let final_config = match &choice {
-        Some(choice) => {
-            observer(AutoEvent::Chosen(choice));
-            TrainConfig {
-                epochs: choice.chosen.epoch,
-                epochs_chosen: Some(choice.record()),
-                ..config.clone()
-            }
-        }
-        None => {
-            observer(AutoEvent::NoSlice);
-            config.clone()
-        }
+    let Some(raced) = raced else {
+        observer(AutoEvent::NoSlice);
+        return Ok((final_run(&config, observer)?, None));
     };
-    let model = train_from(&final_config, examples, run, &mut |event| {
-        observer(AutoEvent::Final(event))
-    })?;
-    Ok((model, choice))
+    if let Some(winner) = raced.winner {
+        let record = RepresentationChosen {
+            chosen: winner,
+            fraction: settings.fraction,
+            trial_epochs: settings.first_round,
+            scores: raced.scores.clone(),
+        };
+        observer(AutoEvent::RepresentationChosen(&record));
+        winner.apply(&mut config);
+        config.representation_chosen = Some(record);
+    }
+    let choice = auto.and_then(|auto| choice_of(raced.curve, auto));
+    if let Some(choice) = &choice {
+        observer(AutoEvent::Chosen(choice));
+        config.epochs = choice.chosen.epoch;
+        config.epochs_chosen = Some(choice.record());
+    }
+    Ok((final_run(&config, observer)?, choice))
 }
 
 /// When `run` resumes a final run whose epochs or representation were
@@ -406,6 +425,9 @@ fn validate(auto: &AutoEpochs) -> Result<()> {
     if auto.window == 0 {
         return bad("the epoch-choice window must be at least 1 epoch, got 0".into());
     }
+    if auto.patience == 0 {
+        return bad("the epoch-choice patience must be at least 1 epoch, got 0".into());
+    }
     if auto.min_epochs == 0 || auto.min_epochs > auto.max_epochs {
         return bad(format!(
             "the fewest epochs to choose must be from 1 to the probe's {}, got {}",
@@ -460,6 +482,8 @@ mod tests {
             max_epochs: 20,
             window: 3,
             min_epochs: 1,
+            // Never stops early: these tests compare whole curves.
+            patience: 20,
         };
         (config, auto)
     }
@@ -512,6 +536,7 @@ mod tests {
                         AutoEvent::MultiLabel => "multi-label",
                         AutoEvent::ChosenBefore { .. } => "chosen before",
                         AutoEvent::Trial(..) => "trial",
+                        AutoEvent::Round(_) => "round",
                         AutoEvent::RepresentationChosen(_) => "representation",
                         AutoEvent::Final(_) => "final",
                     })
@@ -655,6 +680,10 @@ mod tests {
                 min_epochs: 41,
                 ..AutoEpochs::default()
             },
+            AutoEpochs {
+                patience: 0,
+                ..AutoEpochs::default()
+            },
         ] {
             assert!(validate(&auto).is_err(), "{auto:?}");
         }
@@ -684,27 +713,45 @@ mod tests {
         config.representations = Some(Representation::ALL.to_vec());
         let train = || {
             let mut trials = Vec::new();
+            let mut rounds = Vec::new();
+            let mut probe_epochs = 0;
             let (model, _) = train_auto(
                 &config,
                 &Examples::Memory(&examples),
                 &auto,
                 &RunOptions::default(),
-                &mut |event| {
-                    if let AutoEvent::Trial(r, TrainEvent::Epoch(_)) = event {
-                        trials.push(r);
-                    }
+                &mut |event| match event {
+                    AutoEvent::Trial(r, TrainEvent::Epoch(_)) => trials.push(r),
+                    AutoEvent::Round(round) => rounds.push(round.clone()),
+                    AutoEvent::Probe(TrainEvent::Epoch(_)) => probe_epochs += 1,
+                    _ => {}
                 },
             )
             .unwrap();
-            (model, trials)
+            (model, trials, rounds, probe_epochs)
         };
-        let (model, trials) = train();
-        let epochs = super::super::representation::Trial::default().epochs;
-        assert_eq!(
-            trials.len(),
-            Representation::ALL.len() * epochs,
-            "{trials:?}"
+        let (model, trials, rounds, probe_epochs) = train();
+        // Round 1: all three to epoch 2; round 2, if two go on: to epoch 4;
+        // then the winner alone, up to the probe's 20 epochs.
+        let first = RaceSettings::default().first_round;
+        assert!(!rounds.is_empty() && rounds.len() <= 2, "{rounds:?}");
+        assert_eq!(rounds[0].epochs, first);
+        assert_eq!(rounds[0].scores.len(), 3);
+        assert!(
+            !rounds[0].kept.contains(&Representation::Words),
+            "{rounds:?}"
         );
+        let mut epochs_raced = 3 * first;
+        if let [_, second] = &rounds[..] {
+            assert_eq!(rounds[0].kept.len(), 2);
+            assert_eq!(second.epochs, 2 * first);
+            assert_eq!(second.kept.len(), 1);
+            epochs_raced += 2 * first;
+        }
+        let last = rounds.last().unwrap();
+        assert_eq!(last.kept.len(), 1);
+        assert_eq!(trials.len(), epochs_raced, "{trials:?}");
+        assert_eq!(probe_epochs, auto.max_epochs - last.epochs);
         let settings = model.settings();
         let record = settings.representation_chosen.clone().unwrap();
         assert_eq!(record.scores.len(), 3);
@@ -731,7 +778,7 @@ mod tests {
             model.labels().id("l0").unwrap() as usize
         );
         // Same data, seed and threads: the same choice and the same bytes.
-        let (again, _) = train();
+        let (again, ..) = train();
         assert_eq!(again.to_bytes(), model.to_bytes());
     }
 }

@@ -31,7 +31,7 @@ mod columns;
 pub mod diagnostics;
 pub mod plan;
 mod prepare;
-pub mod representation;
+pub mod race;
 mod sliced;
 mod source;
 mod store;
@@ -202,7 +202,15 @@ pub struct RunOptions<'a> {
     /// How the sliced trainer runs its column slices on several threads
     /// (never changes the weights).
     pub execution: Execution,
+    /// Asked after every epoch, once the epoch is reported: `false` ends
+    /// the run there, with the weights as they are (a caller that races
+    /// runs against each other pauses one by not answering yet; see
+    /// [`race`]).
+    pub after_epoch: Option<&'a AfterEpoch<'a>>,
 }
+
+/// The question [`RunOptions::after_epoch`] asks: go on after this epoch?
+pub type AfterEpoch<'a> = dyn Fn(&EpochStats) -> bool + Sync + 'a;
 
 impl RunOptions<'_> {
     fn stop_requested(&self) -> bool {
@@ -728,7 +736,7 @@ fn run_epochs(
                 state.last_reported_error = stats.mean_abs_error.to_bits();
             }
         }
-        if stopped {
+        if stopped || run.after_epoch.is_some_and(|go_on| !go_on(&stats)) {
             break;
         }
         state.epoch += 1;
