@@ -16,7 +16,8 @@
 //! The vocabulary, labels and feature weights are not stored: they are
 //! rebuilt from the same training data, which the fingerprint checks.
 
-use super::{LoopState, TrainConfig};
+use super::state::LoopState;
+use super::TrainConfig;
 use crate::format::{self, OwnedSection, SectionBody, SectionData};
 use crate::nn::Network;
 use crate::optim::Optimizer;

@@ -31,7 +31,8 @@
 
 use super::barrier::{PoisonOnPanic, SpinBarrier};
 use super::columns::{split_columns, ColumnSlice, Prefetcher};
-use super::{argmax, Batch, Prepared, TrainConfig};
+use super::epochs::argmax;
+use super::{Batch, Prepared, TrainConfig};
 use crate::linalg::{add_scaled, dot};
 use crate::nn::huffman::HuffmanTree;
 use crate::nn::{Activation, Loss, Network, NetworkConfig};
