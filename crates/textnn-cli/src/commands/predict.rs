@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use textnn::data::{split_fasttext_line, DataFormat, ReadOptions};
+use textnn::data::{split_fasttext_line, text_after_leading_labels, DataFormat, ReadOptions};
+use textnn::text::TokenizerKind;
 use textnn::Classifier;
 
 /// Options of `textnn predict`.
@@ -49,6 +50,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
         threshold,
         json: args.json,
         label_prefix: None,
+        whitespace_tokens: model.pipeline().config().tokenizer == TokenizerKind::Whitespace,
     };
     let mut out = output::stdout();
 
@@ -159,36 +161,21 @@ struct LineClassifier<'m> {
     json: bool,
     /// When set, fastText labels with this prefix are removed from each text first.
     label_prefix: Option<&'m str>,
+    /// The model splits text at white space only, so a line's text can be
+    /// taken as it stands once its leading labels are skipped.
+    whitespace_tokens: bool,
 }
 
 impl LineClassifier<'_> {
     /// One output line (with its newline) per text, in order, computed on
-    /// up to `threads` threads.
+    /// up to `threads` threads (the library's batch threading).
     fn classify(&self, texts: &[&str], threads: usize) -> Vec<String> {
-        let threads = threads.min(texts.len() / 64).max(1);
-        if threads == 1 {
-            let mut scratch = self.model.scratch();
-            return texts.iter().map(|t| self.line(t, &mut scratch)).collect();
-        }
-        let per_thread = texts.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = texts
-                .chunks(per_thread)
-                .map(|chunk| {
-                    s.spawn(move || {
-                        let mut scratch = self.model.scratch();
-                        chunk
-                            .iter()
-                            .map(|t| self.line(t, &mut scratch))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("prediction threads do not panic"))
-                .collect()
-        })
+        textnn::batch::map_in_order(
+            texts,
+            threads,
+            || self.model.scratch(),
+            |text, scratch| self.line(text, scratch),
+        )
     }
 
     fn line(&self, text: &str, scratch: &mut textnn::model::Scratch) -> String {
@@ -196,8 +183,19 @@ impl LineClassifier<'_> {
         let stripped;
         let text = match self.label_prefix {
             Some(prefix) => {
-                stripped = split_fasttext_line(text, prefix).1;
-                stripped.as_str()
+                // Labels first, as in fastText files: the rest of the line
+                // is the text for a whitespace-tokenized model, as is.
+                let borrowed = self
+                    .whitespace_tokens
+                    .then(|| text_after_leading_labels(text, prefix))
+                    .flatten();
+                match borrowed {
+                    Some(rest) => rest,
+                    None => {
+                        stripped = split_fasttext_line(text, prefix).1;
+                        stripped.as_str()
+                    }
+                }
             }
             None => text,
         };
