@@ -20,6 +20,8 @@
 #   NGRAMS        word n-gram settings to run [1 2]
 #   MACHINE       machine states to run, in order [quiet busy]
 #   BUSY_CORE     the core the competing process is pinned to [0]
+#   PREDICT_MIN_LINES  lines to predict at least (test.txt repeated) [100000];
+#                 more lines make "load excluded" steadier when loading varies
 #   TEXTNN_TRAIN_ARGS  textnn train options replacing the shared settings
 #                 (e.g. "--preset default": textnn's default against
 #                 fastText's settings); NGRAMS then only sets fastText's
@@ -50,7 +52,7 @@ read -r -a MACHINE_LIST <<<"${MACHINE:-quiet busy}"
 BUSY_CORE="${BUSY_CORE:-0}"
 # The settings both tools share.
 DIM=100 EPOCHS=5 LR=0.1 BUCKETS=2000000 THREADS=2
-PREDICT_MIN_LINES=100000
+PREDICT_MIN_LINES="${PREDICT_MIN_LINES:-100000}"
 
 note() { printf '%s\n' "$*" >&2; }
 # shellcheck source=bench/venv.sh
@@ -137,7 +139,7 @@ stop_load() {
 trap 'stop_load; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
-# The prediction input: test.txt repeated to at least 100,000 lines, and an
+# The prediction input: test.txt repeated to at least PREDICT_MIN_LINES lines, and an
 # empty file whose run measures start-up and model load only.
 test_lines=$(wc -l <"$TEST")
 repeats=$(((PREDICT_MIN_LINES + test_lines - 1) / test_lines))
