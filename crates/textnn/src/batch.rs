@@ -114,6 +114,46 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A trained model's batch answers, on any thread count, are its
+    /// one-at-a-time answers, bit for bit, at k = 1, 5 and all.
+    #[test]
+    fn predict_batch_is_predict_for_each_text() {
+        use crate::data::Example;
+        let words = ["red", "green", "blue", "cyan", "gold", "grey", "pink", "teal"];
+        let text = |i: usize| -> String {
+            (0..1 + i % 7)
+                .map(|j| words[(i * 3 + j * 5) % words.len()])
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let examples: Vec<Example> = (0..60)
+            .map(|i| Example {
+                text: text(i),
+                labels: vec![format!("l{}", i % 6)],
+                line: i + 1,
+            })
+            .collect();
+        let config = crate::TrainConfig {
+            epochs: 3,
+            ..crate::TrainConfig::fasttext()
+        };
+        let model = crate::train(&config, &examples, &mut |_| {}).expect("trains");
+        let texts: Vec<String> = (0..300).map(|i| text(i * 7 + 1)).collect();
+        for k in [1, 5, 0] {
+            let one_by_one: Vec<_> = texts.iter().map(|t| model.predict(t, k, 0.0)).collect();
+            for threads in [1, 2, 3] {
+                let batch = model.predict_batch(&texts, k, 0.0, threads);
+                assert_eq!(batch.len(), one_by_one.len());
+                for (got, want) in batch.iter().zip(&one_by_one) {
+                    let bits = |r: &Vec<(usize, f32)>| -> Vec<(usize, u32)> {
+                        r.iter().map(|&(id, p)| (id, p.to_bits())).collect()
+                    };
+                    assert_eq!(bits(got), bits(want), "k {k}, {threads} threads");
+                }
+            }
+        }
+    }
+
     proptest! {
         /// Any thread count gives the plain loop's answers in input order.
         #[test]

@@ -31,8 +31,11 @@ pub struct PredictArgs {
     pub threads: Option<usize>,
 }
 
-/// Most lines classified together; a batch also ends where the input
-/// read so far ends, so lines typed at a terminal are answered at once.
+/// Most lines classified together; on stdin a batch also ends where the
+/// input read so far ends, so lines typed at a terminal (or sent by a
+/// program that waits for each answer) are answered at once. A named file
+/// is read in whole batches: every batch waits for its slowest thread,
+/// which on a busy machine can be one not yet given a core.
 const BATCH_LINES: usize = 4096;
 
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
@@ -85,6 +88,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
         ),
         None => (Box::new(std::io::stdin().lock()), "<stdin>".to_string()),
     };
+    let interactive = path.is_none();
     let mut reader = BufReader::with_capacity(1 << 18, input);
     // Lines may carry fastText labels: drop them before classifying.
     let fasttext_lines = LineClassifier {
@@ -109,7 +113,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
                 break;
             }
             filled += 1;
-            if filled == BATCH_LINES || reader.buffer().is_empty() {
+            if filled == BATCH_LINES || (interactive && reader.buffer().is_empty()) {
                 break;
             }
         }
