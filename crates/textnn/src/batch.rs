@@ -119,7 +119,9 @@ mod tests {
     #[test]
     fn predict_batch_is_predict_for_each_text() {
         use crate::data::Example;
-        let words = ["red", "green", "blue", "cyan", "gold", "grey", "pink", "teal"];
+        let words = [
+            "red", "green", "blue", "cyan", "gold", "grey", "pink", "teal",
+        ];
         let text = |i: usize| -> String {
             (0..1 + i % 7)
                 .map(|j| words[(i * 3 + j * 5) % words.len()])
