@@ -165,9 +165,19 @@ impl Classifier {
     }
 
     fn forward(&self, text: &str, scratch: &mut Scratch) {
-        self.pipeline.tokenize_reusing(text, &mut scratch.tokens);
-        self.featurizer
-            .extract(&self.vocab, scratch.tokens.as_slice(), &mut scratch.ids);
+        match self.pipeline.borrowed_tokens(text) {
+            // fastText's tokens: slices of the text, nothing copied.
+            Some(pieces) => {
+                let pieces: Vec<&str> = pieces.collect();
+                self.featurizer
+                    .extract(&self.vocab, &pieces, &mut scratch.ids);
+            }
+            None => {
+                self.pipeline.tokenize_reusing(text, &mut scratch.tokens);
+                self.featurizer
+                    .extract(&self.vocab, scratch.tokens.as_slice(), &mut scratch.ids);
+            }
+        }
         self.network
             .forward_eval(&scratch.ids, &mut scratch.workspace);
     }

@@ -127,6 +127,17 @@ impl TextPipeline {
         self.tokenize_to(text, out);
     }
 
+    /// The tokens of `text` as slices of it, when this pipeline only
+    /// splits (the whitespace tokenizer, neither lowercasing nor
+    /// stemming): the same tokens as [`TextPipeline::tokenize`], without
+    /// copying them. `None` when the tokens need changing.
+    pub fn borrowed_tokens<'t>(&self, text: &'t str) -> Option<impl Iterator<Item = &'t str>> {
+        let only_splits = self.config.tokenizer == TokenizerKind::Whitespace
+            && !self.config.lowercase
+            && self.stemmer.is_none();
+        only_splits.then(|| whitespace_tokens(text))
+    }
+
     /// Each token of `text` into the next slot of `out`.
     fn tokenize_to(&self, text: &str, out: &mut impl TokenSink) {
         let lowercase = self.config.lowercase;
@@ -450,6 +461,18 @@ mod tests {
             failure_persistence: None,
             ..ProptestConfig::default()
         })]
+
+        /// Borrowed tokens, where offered, are the tokens.
+        #[test]
+        fn borrowed_tokens_are_the_tokens(text in any_text(), config in any_config()) {
+            let pipeline = TextPipeline::new(config.clone());
+            match pipeline.borrowed_tokens(&text) {
+                Some(pieces) => prop_assert_eq!(pieces.collect::<Vec<_>>(), pipeline.tokenize(&text)),
+                None => prop_assert!(
+                    config.tokenizer != TokenizerKind::Whitespace || config.lowercase || config.stem.is_some()
+                ),
+            }
+        }
 
         /// Reused buffers give each text the tokens a fresh Vec gets,
         /// whatever longer or shorter texts came before (Symbols included).
