@@ -170,8 +170,10 @@ measure() {
 # machine state's results file.
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$RESULTS"; }
 
+# Logs and time reports are named by tool, machine state ($machine, set by
+# the main loop), n-grams and run.
 run_textnn() { # run_textnn NGRAMS RUN
-    local n="$1" r="$2" tag="textnn-ng$1-run$2" model="$TMP/textnn.model"
+    local n="$1" r="$2" tag="textnn-$machine-ng$1-run$2" model="$TMP/textnn.model"
     if [[ -n "${TEXTNN_TRAIN_ARGS:-}" ]]; then
         # shellcheck disable=SC2086 # options, split on purpose
         measure "$tag-train" "$BIN" train "$TRAIN" -o "$model" $TEXTNN_TRAIN_ARGS
@@ -201,7 +203,7 @@ run_textnn() { # run_textnn NGRAMS RUN
 }
 
 run_fasttext() { # run_fasttext NGRAMS RUN
-    local n="$1" r="$2" tag="fasttext-ng$1-run$2" model acc
+    local n="$1" r="$2" tag="fasttext-$machine-ng$1-run$2" model acc
     if [[ -n "${FASTTEXT_BIN:-}" ]]; then
         model="$TMP/fasttext.bin"
         measure "$tag-train" "$FASTTEXT_BIN" supervised -input "$TRAIN" -output "$TMP/fasttext" \
