@@ -3,6 +3,13 @@
 # hyperparameters: dim 100, epochs 5, lr 0.1, softmax, min count 1, word
 # n-grams 1 and again 2 (2,000,000 buckets), fastText with 2 threads.
 # The tools run alternately, RUNS times each (default 3); medians are shown.
+# Prediction is measured at k=1 and k=5 (top 5 labels per line).
+#
+# Each setting runs on a quiet machine and again on a busy one: a bounded
+# competing process (a busy loop under `timeout`, so it can never outlive
+# its limit) pinned to one core with taskset, started by the script before
+# the busy runs and stopped right after them (and on any exit). The report
+# has one table per machine state.
 #
 # Usage: bench/compare_fasttext.sh DATASET_DIR
 #
@@ -11,6 +18,13 @@
 # Environment:
 #   RUNS          runs per tool and setting [3]
 #   NGRAMS        word n-gram settings to run [1 2]
+#   MACHINE       machine states to run, in order [quiet busy]
+#   BUSY_CORE     the core the competing process is pinned to [0]
+#   PREDICT_MIN_LINES  lines to predict at least (test.txt repeated) [100000];
+#                 more lines make "load excluded" steadier when loading varies
+#   TEXTNN_TRAIN_ARGS  textnn train options replacing the shared settings
+#                 (e.g. "--preset default": textnn's default against
+#                 fastText's settings); NGRAMS then only sets fastText's
 #   TEXTNN_BIN    textnn binary to use; when set, nothing is built
 #   FASTTEXT_BIN  a fastText command-line binary; when set it replaces the
 #                 Python package (export its LD_LIBRARY_PATH first if needed)
@@ -34,9 +48,11 @@ RUN_DIR="$OUT_DIR/fasttext-$STAMP"
 REPORT="$OUT_DIR/fasttext-$STAMP.md"
 RUNS="${RUNS:-3}"
 read -r -a NGRAM_LIST <<<"${NGRAMS:-1 2}"
+read -r -a MACHINE_LIST <<<"${MACHINE:-quiet busy}"
+BUSY_CORE="${BUSY_CORE:-0}"
 # The settings both tools share.
 DIM=100 EPOCHS=5 LR=0.1 BUCKETS=2000000 THREADS=2
-PREDICT_MIN_LINES=100000
+PREDICT_MIN_LINES="${PREDICT_MIN_LINES:-100000}"
 
 note() { printf '%s\n' "$*" >&2; }
 # shellcheck source=bench/venv.sh
@@ -100,11 +116,30 @@ fi
 
 mkdir -p "$RUN_DIR"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/textnn-ftbench.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
-RESULTS="$RUN_DIR/results.tsv"
-: >"$RESULTS"
 
-# The prediction input: test.txt repeated to at least 100,000 lines, and an
+# ------------------------------------------------------------ busy machine
+# The competing process: one core kept busy by a shell loop, pinned with
+# taskset, under `timeout` so that even a script killed with SIGKILL
+# leaves it running for at most BUSY_LIMIT seconds.
+BUSY_PID=""
+BUSY_LIMIT=3600
+start_load() {
+    command -v taskset >/dev/null || { note "taskset (util-linux) is needed for the busy machine"; exit 2; }
+    taskset -c "$BUSY_CORE" timeout "$BUSY_LIMIT" sh -c 'while :; do :; done' &
+    BUSY_PID=$!
+    note "-- busy machine: competing process $BUSY_PID pinned to core $BUSY_CORE"
+}
+stop_load() {
+    if [[ -n "$BUSY_PID" ]]; then
+        kill "$BUSY_PID" 2>/dev/null || true
+        wait "$BUSY_PID" 2>/dev/null || true
+        BUSY_PID=""
+    fi
+}
+trap 'stop_load; rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+
+# The prediction input: test.txt repeated to at least PREDICT_MIN_LINES lines, and an
 # empty file whose run measures start-up and model load only.
 test_lines=$(wc -l <"$TEST")
 repeats=$(((PREDICT_MIN_LINES + test_lines - 1) / test_lines))
@@ -131,12 +166,21 @@ measure() {
     RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$RUN_DIR/$name.time")
 }
 
+# record NGRAMS TOOL RUN KEY VALUE: one raw figure, in the current
+# machine state's results file.
 record() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$RESULTS"; }
 
+# Logs and time reports are named by tool, machine state ($machine, set by
+# the main loop), n-grams and run.
 run_textnn() { # run_textnn NGRAMS RUN
-    local n="$1" r="$2" tag="textnn-ng$1-run$2" model="$TMP/textnn.model"
-    measure "$tag-train" "$BIN" train "$TRAIN" -o "$model" --preset fasttext --dim "$DIM" \
-        --epochs "$EPOCHS" --lr "$LR" --word-ngrams "$n" --buckets "$BUCKETS" "${TEXTNN_THREADS[@]}"
+    local n="$1" r="$2" tag="textnn-$machine-ng$1-run$2" model="$TMP/textnn.model"
+    if [[ -n "${TEXTNN_TRAIN_ARGS:-}" ]]; then
+        # shellcheck disable=SC2086 # options, split on purpose
+        measure "$tag-train" "$BIN" train "$TRAIN" -o "$model" $TEXTNN_TRAIN_ARGS
+    else
+        measure "$tag-train" "$BIN" train "$TRAIN" -o "$model" --preset fasttext --dim "$DIM" \
+            --epochs "$EPOCHS" --lr "$LR" --word-ngrams "$n" --buckets "$BUCKETS" "${TEXTNN_THREADS[@]}"
+    fi
     record "$n" textnn "$r" train_s "$SECONDS_TAKEN"
     record "$n" textnn "$r" train_rss_kb "$RSS_KB"
     record "$n" textnn "$r" model_bytes "$(stat -c %s "$model")"
@@ -149,14 +193,17 @@ run_textnn() { # run_textnn NGRAMS RUN
     record "$n" textnn "$r" predict_s "$SECONDS_TAKEN"
     record "$n" textnn "$r" predict_rss_kb "$RSS_KB"
     local predict_s=$SECONDS_TAKEN
+    measure "$tag-predict5" "$BIN" predict "$model" "$PREDICT_FILE" -k 5
+    record "$n" textnn "$r" predict5_s "$SECONDS_TAKEN"
+    local predict5_s=$SECONDS_TAKEN
     measure "$tag-empty" "$BIN" predict "$model" "$EMPTY_FILE"
     record "$n" textnn "$r" empty_s "$SECONDS_TAKEN"
-    note "   textnn   run $r: train ${train_s}s, accuracy $acc, predict ${predict_s}s, load ${SECONDS_TAKEN}s"
-    rm -f "$model" "$RUN_DIR/$tag-predict.out"
+    note "   textnn   run $r: train ${train_s}s, accuracy $acc, predict ${predict_s}s (k=5 ${predict5_s}s), load ${SECONDS_TAKEN}s"
+    rm -f "$model" "$RUN_DIR/$tag-predict.out" "$RUN_DIR/$tag-predict5.out"
 }
 
 run_fasttext() { # run_fasttext NGRAMS RUN
-    local n="$1" r="$2" tag="fasttext-ng$1-run$2" model acc
+    local n="$1" r="$2" tag="fasttext-$machine-ng$1-run$2" model acc
     if [[ -n "${FASTTEXT_BIN:-}" ]]; then
         model="$TMP/fasttext.bin"
         measure "$tag-train" "$FASTTEXT_BIN" supervised -input "$TRAIN" -output "$TMP/fasttext" \
@@ -175,32 +222,50 @@ run_fasttext() { # run_fasttext NGRAMS RUN
         measure "$tag-test" "$FASTTEXT_BIN" test "$model" "$TEST" 1
         acc=$(awk '$1 == "P@1" {print $2}' "$RUN_DIR/$tag-test.out")
         measure "$tag-predict" "$FASTTEXT_BIN" predict "$model" "$PREDICT_FILE" 1
+        local predict_s=$SECONDS_TAKEN
+        measure "$tag-predict5" "$FASTTEXT_BIN" predict "$model" "$PREDICT_FILE" 5
     else
         measure "$tag-test" "$PY" "$HELPER" test "$model" "$TEST"
         acc=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["accuracy"])' "$RUN_DIR/$tag-test.out")
         measure "$tag-predict" "$PY" "$HELPER" predict "$model" "$PREDICT_FILE"
+        local predict_s=$SECONDS_TAKEN
+        measure "$tag-predict5" "$PY" "$HELPER" predict "$model" "$PREDICT_FILE" --k 5
     fi
+    local predict5_s=$SECONDS_TAKEN
     record "$n" fasttext "$r" accuracy "$acc"
-    record "$n" fasttext "$r" predict_s "$SECONDS_TAKEN"
+    record "$n" fasttext "$r" predict_s "$predict_s"
+    record "$n" fasttext "$r" predict5_s "$predict5_s"
     record "$n" fasttext "$r" predict_rss_kb "$RSS_KB"
-    local predict_s=$SECONDS_TAKEN
     if [[ -n "${FASTTEXT_BIN:-}" ]]; then
         measure "$tag-empty" "$FASTTEXT_BIN" predict "$model" "$EMPTY_FILE" 1
     else
         measure "$tag-empty" "$PY" "$HELPER" predict "$model" "$EMPTY_FILE"
     fi
     record "$n" fasttext "$r" empty_s "$SECONDS_TAKEN"
-    note "   fastText run $r: train ${train_s}s, accuracy $acc, predict ${predict_s}s, load ${SECONDS_TAKEN}s"
-    rm -f "$model" "$TMP/fasttext.vec" "$RUN_DIR/$tag-predict.out"
+    note "   fastText run $r: train ${train_s}s, accuracy $acc, predict ${predict_s}s (k=5 ${predict5_s}s), load ${SECONDS_TAKEN}s"
+    rm -f "$model" "$TMP/fasttext.vec" "$RUN_DIR/$tag-predict.out" "$RUN_DIR/$tag-predict5.out"
 }
 
 note "== $(basename "$DATA"): $train_tokens training tokens, predicting $predict_lines lines"
-for n in "${NGRAM_LIST[@]}"; do
-    note "-- word n-grams $n"
-    for ((r = 1; r <= RUNS; r++)); do
-        run_textnn "$n" "$r"
-        run_fasttext "$n" "$r"
+declare -A LOAD_AVERAGE=()
+for machine in "${MACHINE_LIST[@]}"; do
+    case "$machine" in
+    quiet | busy) ;;
+    *) note "MACHINE lists quiet and busy, not $machine"; exit 2 ;;
+    esac
+    RESULTS="$RUN_DIR/results-$machine.tsv"
+    : >"$RESULTS"
+    [[ "$machine" == busy ]] && start_load
+    for n in "${NGRAM_LIST[@]}"; do
+        note "-- $machine machine, word n-grams $n"
+        for ((r = 1; r <= RUNS; r++)); do
+            run_textnn "$n" "$r"
+            run_fasttext "$n" "$r"
+        done
     done
+    # The load averages as the runs end (the busy loop itself counts 1).
+    LOAD_AVERAGE[$machine]="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+    stop_load
 done
 
 # ------------------------------------------------------------------ report
@@ -218,6 +283,9 @@ mem="$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo 2>/dev/nul
     echo "- data: $train_tokens whitespace tokens in train.txt; $test_lines test lines;"
     echo "  prediction input = test.txt $repeats times ($predict_lines lines)"
     echo "- medians of $RUNS runs per tool, tools alternating"
+    if [[ -n "${TEXTNN_TRAIN_ARGS:-}" ]]; then
+        echo "- textnn trained with: $TEXTNN_TRAIN_ARGS (not the shared settings)"
+    fi
     echo
     echo "tokens/s = training tokens x epochs / train wall s. Every figure is one whole"
     echo "process: train includes reading the data and writing the model; predict includes"
@@ -225,9 +293,19 @@ mem="$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo 2>/dev/nul
     echo "on an empty file. fastText run through Python includes the interpreter's"
     echo "start-up and import in train and in the load time."
     echo
-    "$PY" "$HELPER" report "$RESULTS" --ngrams "${NGRAM_LIST[@]}" \
-        --train-tokens "$train_tokens" --epochs "$EPOCHS" --predict-lines "$predict_lines"
-    echo "Raw results: bench/out/fasttext-$STAMP/results.tsv"
+    for machine in "${MACHINE_LIST[@]}"; do
+        if [[ "$machine" == busy ]]; then
+            echo "Busy machine: one core ($BUSY_CORE) kept busy by a competing process throughout."
+        else
+            echo "Quiet machine: nothing started by the script besides the tools."
+        fi
+        echo "Load average (1, 5, 15 min) as the $machine runs ended: ${LOAD_AVERAGE[$machine]}."
+        echo
+        "$PY" "$HELPER" report "$RUN_DIR/results-$machine.tsv" --ngrams "${NGRAM_LIST[@]}" \
+            --train-tokens "$train_tokens" --epochs "$EPOCHS" --predict-lines "$predict_lines" \
+            --machine "$machine"
+    done
+    echo "Raw results: bench/out/fasttext-$STAMP/results-{$(IFS=,; echo "${MACHINE_LIST[*]}")}.tsv"
 } >"$REPORT"
 
 echo

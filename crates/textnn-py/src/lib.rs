@@ -172,41 +172,6 @@ fn in_parallel<S, T: Send>(
     })
 }
 
-/// The `k` most probable labels (all when `k` is 0) with probability at
-/// least `threshold` into `top`, in [`textnn::model::rank`]'s order
-/// (probability descending, then label id ascending), without sorting
-/// every label: an insertion into at most `k` kept entries, since `k` is
-/// usually 1 or a few. The same result as `rank`, which sorts them all.
-fn top_k(probs: &[f32], k: usize, threshold: f32, top: &mut Vec<(usize, f32)>) {
-    top.clear();
-    if k == 0 {
-        top.extend(textnn::model::rank(probs, 0, threshold));
-        return;
-    }
-    // `a` goes before `b`: rank's comparator.
-    let before = |a: (usize, f32), b: (usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)).is_lt();
-    for (id, &p) in probs.iter().enumerate() {
-        // As rank's `p >= threshold`: a NaN is never kept.
-        if !matches!(
-            p.partial_cmp(&threshold),
-            Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
-        ) {
-            continue;
-        }
-        let entry = (id, p);
-        if top.len() == k {
-            match top.last() {
-                Some(&last) if before(entry, last) => {
-                    top.pop();
-                }
-                _ => continue,
-            }
-        }
-        let at = top.partition_point(|&kept| before(kept, entry));
-        top.insert(at, entry);
-    }
-}
-
 /// Little-endian bytes of `values` as a Python `bytes` object.
 fn le_bytes<'py, T: Copy>(
     py: Python<'py>,
@@ -337,7 +302,7 @@ impl Model {
                 || (model.scratch(), Vec::new()),
                 |text, (scratch, top), out| {
                     let probs = model.probabilities_with(text, scratch);
-                    top_k(probs, k, threshold, top);
+                    textnn::model::top_k(probs, k, threshold, top);
                     out.push((top.len() as u32, 0.0));
                     out.extend(top.iter().map(|&(id, p)| (id as u32, p)));
                 },

@@ -1,6 +1,9 @@
 //! `Classifier::predict_with` end to end (tokenize, features, forward,
 //! rank) on a short and a long text, with a fastText-preset model (word
-//! bigrams) trained on a few hundred synthetic lines in the setup.
+//! bigrams) trained on a few hundred synthetic lines in the setup; then
+//! `Classifier::predict_batch` over 2,000 texts at k=1 and k=5 on one and
+//! two threads, and the top-k selection against the full sort it replaces
+//! (`model::top_k` vs `model::rank`) over 104 labels.
 //!
 //! `cargo bench -p textnn --bench predict`
 
@@ -69,9 +72,44 @@ fn predict(c: &mut Criterion) {
     });
 }
 
+fn predict_batch(c: &mut Criterion) {
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let model = trained_model(&mut rng);
+    let texts: Vec<String> = (0..2_000)
+        .map(|i| {
+            let len = rng.gen_range(5..60);
+            synthetic_text(&mut rng, i % N_LABELS, len)
+        })
+        .collect();
+    for k in [1, 5] {
+        for threads in [1, 2] {
+            let name = format!("predict_batch 2000 texts k={k} threads={threads}");
+            c.bench_function(&name, |bench| {
+                bench.iter(|| model.predict_batch(black_box(&texts), k, 0.0, threads))
+            });
+        }
+    }
+}
+
+fn top_k_against_rank(c: &mut Criterion) {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut probs: Vec<f32> = (0..104).map(|_| rng.gen::<f32>()).collect();
+    let total: f32 = probs.iter().sum();
+    probs.iter_mut().for_each(|p| *p /= total);
+    let mut top = Vec::new();
+    for k in [1, 5] {
+        c.bench_function(&format!("top_k 104 labels k={k}"), |bench| {
+            bench.iter(|| textnn::model::top_k(black_box(&probs), k, 0.0, &mut top))
+        });
+        c.bench_function(&format!("rank (sort all) 104 labels k={k}"), |bench| {
+            bench.iter(|| textnn::model::rank(black_box(&probs), k, 0.0))
+        });
+    }
+}
+
 criterion_group! {
     name = benches;
     config = common::quick();
-    targets = predict
+    targets = predict, predict_batch, top_k_against_rank
 }
 criterion_main!(benches);

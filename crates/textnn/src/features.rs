@@ -122,17 +122,17 @@ impl Featurizer {
     /// Clears `out` and pushes the feature ids of `tokens`: known words,
     /// then word n-grams, then character n-grams (sorted and deduplicated
     /// when `binary`).
-    pub fn extract(&self, vocab: &Dictionary, tokens: &[String], out: &mut Vec<u32>) {
+    pub fn extract<S: AsRef<str>>(&self, vocab: &Dictionary, tokens: &[S], out: &mut Vec<u32>) {
         out.clear();
         self.push_word_features(
             tokens.len(),
-            |i| vocab.id(&tokens[i]),
-            |i| fnv1a(tokens[i].as_bytes()),
+            |i| vocab.id(tokens[i].as_ref()),
+            |i| fnv1a(tokens[i].as_ref().as_bytes()),
             out,
         );
         if let Some((min, max)) = self.config.char_ngrams {
             for token in tokens {
-                self.push_char_ngrams(token, min, max, out);
+                self.push_char_ngrams(token.as_ref(), min, max, out);
             }
         }
         if self.config.binary {

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod autotune;
+pub mod batch;
 pub mod config;
 pub mod data;
 pub mod error;

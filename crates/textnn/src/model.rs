@@ -22,7 +22,7 @@ use crate::features::Featurizer;
 use crate::format::{self, SectionData};
 use crate::linalg::Matrix;
 use crate::nn::{Dense, Network, NetworkConfig, Workspace};
-use crate::text::TextPipeline;
+use crate::text::{TextPipeline, Tokens};
 use crate::vocab::Dictionary;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -47,7 +47,7 @@ pub struct Classifier {
 /// nothing per text beyond the returned ranking.
 #[derive(Clone, Debug)]
 pub struct Scratch {
-    tokens: Vec<String>,
+    tokens: Tokens,
     ids: Vec<u32>,
     workspace: Workspace,
     /// Where the prior is copied for a text with no known feature.
@@ -89,7 +89,7 @@ impl Classifier {
     /// Fresh buffers for [`Classifier::predict_with`].
     pub fn scratch(&self) -> Scratch {
         Scratch {
-            tokens: Vec::new(),
+            tokens: Tokens::default(),
             ids: Vec::new(),
             workspace: Workspace::new(&self.network),
             prior: Vec::new(),
@@ -112,7 +112,9 @@ impl Classifier {
         scratch: &mut Scratch,
     ) -> Vec<(usize, f32)> {
         let probs = self.probabilities_with(text, scratch);
-        rank(probs, k, threshold)
+        let mut ranked = Vec::with_capacity(k.min(probs.len()));
+        top_k(probs, k, threshold, &mut ranked);
+        ranked
     }
 
     /// Probability of every label (by label id) for `text`.
@@ -163,9 +165,19 @@ impl Classifier {
     }
 
     fn forward(&self, text: &str, scratch: &mut Scratch) {
-        self.pipeline.tokenize_into(text, &mut scratch.tokens);
-        self.featurizer
-            .extract(&self.vocab, &scratch.tokens, &mut scratch.ids);
+        match self.pipeline.borrowed_tokens(text) {
+            // fastText's tokens: slices of the text, nothing copied.
+            Some(pieces) => {
+                let pieces: Vec<&str> = pieces.collect();
+                self.featurizer
+                    .extract(&self.vocab, &pieces, &mut scratch.ids);
+            }
+            None => {
+                self.pipeline.tokenize_reusing(text, &mut scratch.tokens);
+                self.featurizer
+                    .extract(&self.vocab, scratch.tokens.as_slice(), &mut scratch.ids);
+            }
+        }
         self.network
             .forward_eval(&scratch.ids, &mut scratch.workspace);
     }
@@ -520,7 +532,6 @@ fn label_prior(labels: &Dictionary) -> Vec<f32> {
         .collect()
 }
 
-/// Sorts `(label, probability)` by decreasing probability (ties: lower
 /// The `rows × dim` embedding whose rows `rows` are the consecutive rows
 /// of `values` and whose other rows are zero. The stored rows are moved
 /// from the last, `values` shrinking as they go, so the peak memory stays
@@ -596,7 +607,9 @@ impl StoredData<'_> {
     }
 }
 
+/// Sorts `(label, probability)` by decreasing probability (ties: lower
 /// label id first), keeps those ≥ `threshold`, then the first `k` (all if 0).
+/// The plain version of [`top_k`].
 pub fn rank(probs: &[f32], k: usize, threshold: f32) -> Vec<(usize, f32)> {
     let mut ranked: Vec<(usize, f32)> = probs
         .iter()
@@ -611,9 +624,75 @@ pub fn rank(probs: &[f32], k: usize, threshold: f32) -> Vec<(usize, f32)> {
     ranked
 }
 
+/// Above this many labels asked for, [`top_k`] sorts them all ([`rank`]):
+/// keeping a sorted list by insertion costs up to `k` moves per label.
+const INSERTION_MAX_K: usize = 32;
+
+/// [`rank`]'s answer (the same labels in the same order) into `top`,
+/// without sorting every label when `k` is small: one pass keeps the best
+/// `k` so far in order, and a label that does not beat the last kept one
+/// costs one comparison. `k` is 0 (all) or large: [`rank`] itself.
+pub fn top_k(probs: &[f32], k: usize, threshold: f32, top: &mut Vec<(usize, f32)>) {
+    top.clear();
+    if k == 0 || k > INSERTION_MAX_K {
+        top.extend(rank(probs, k, threshold));
+        return;
+    }
+    // `a` goes before `b`: rank's order (probability down, then label id up).
+    let before = |a: (usize, f32), b: (usize, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)).is_lt();
+    for (id, &p) in probs.iter().enumerate() {
+        // As rank's `p >= threshold`: a NaN (either side) is never kept.
+        // `!(p >= threshold)` is that test, written to keep NaNs out.
+        #[allow(clippy::neg_cmp_op_on_partial_ord)]
+        if !(p >= threshold) {
+            continue;
+        }
+        let entry = (id, p);
+        if top.len() == k {
+            // Labels come in increasing id order, so a tie with the last
+            // kept label loses to it, as in rank.
+            if !top.last().is_some_and(|&last| before(entry, last)) {
+                continue;
+            }
+            top.pop();
+        }
+        let at = top.partition_point(|&kept| before(kept, entry));
+        top.insert(at, entry);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The selection and the full sort agree on any probabilities,
+        /// ties, NaNs, thresholds and k included.
+        #[test]
+        fn top_k_is_rank(
+            probs in proptest::collection::vec(
+                prop_oneof![
+                    4 => 0.0f32..1.0,
+                    2 => proptest::sample::select(vec![0.0f32, 0.25, 0.5, 1.0]),
+                    1 => Just(f32::NAN),
+                    1 => proptest::num::f32::ANY,
+                ],
+                0..120,
+            ),
+            k in 0usize..40,
+            threshold in prop_oneof![3 => 0.0f32..1.0, 1 => Just(f32::NAN), 1 => Just(f32::NEG_INFINITY)],
+        ) {
+            let mut top = vec![(7, 7.0)];
+            top_k(&probs, k, threshold, &mut top);
+            let expected = rank(&probs, k, threshold);
+            prop_assert_eq!(top.len(), expected.len());
+            for (got, want) in top.iter().zip(&expected) {
+                prop_assert_eq!(got.0, want.0);
+                prop_assert_eq!(got.1.to_bits(), want.1.to_bits());
+            }
+        }
+    }
 
     #[test]
     #[allow(clippy::type_complexity)] // one tuple per table row reads best here

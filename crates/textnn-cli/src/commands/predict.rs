@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use textnn::data::{split_fasttext_line, DataFormat, ReadOptions};
+use textnn::data::{split_fasttext_line, text_after_leading_labels, DataFormat, ReadOptions};
+use textnn::text::TokenizerKind;
 use textnn::Classifier;
 
 /// Options of `textnn predict`.
@@ -30,8 +31,11 @@ pub struct PredictArgs {
     pub threads: Option<usize>,
 }
 
-/// Most lines classified together; a batch also ends where the input
-/// read so far ends, so lines typed at a terminal are answered at once.
+/// Most lines classified together; on stdin a batch also ends where the
+/// input read so far ends, so lines typed at a terminal (or sent by a
+/// program that waits for each answer) are answered at once. A named file
+/// is read in whole batches: every batch waits for its slowest thread,
+/// which on a busy machine can be one not yet given a core.
 const BATCH_LINES: usize = 4096;
 
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
@@ -49,6 +53,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
         threshold,
         json: args.json,
         label_prefix: None,
+        whitespace_tokens: model.pipeline().config().tokenizer == TokenizerKind::Whitespace,
     };
     let mut out = output::stdout();
 
@@ -83,6 +88,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
         ),
         None => (Box::new(std::io::stdin().lock()), "<stdin>".to_string()),
     };
+    let interactive = path.is_none();
     let mut reader = BufReader::with_capacity(1 << 18, input);
     // Lines may carry fastText labels: drop them before classifying.
     let fasttext_lines = LineClassifier {
@@ -107,7 +113,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
                 break;
             }
             filled += 1;
-            if filled == BATCH_LINES || reader.buffer().is_empty() {
+            if filled == BATCH_LINES || (interactive && reader.buffer().is_empty()) {
                 break;
             }
         }
@@ -159,36 +165,21 @@ struct LineClassifier<'m> {
     json: bool,
     /// When set, fastText labels with this prefix are removed from each text first.
     label_prefix: Option<&'m str>,
+    /// The model splits text at white space only, so a line's text can be
+    /// taken as it stands once its leading labels are skipped.
+    whitespace_tokens: bool,
 }
 
 impl LineClassifier<'_> {
     /// One output line (with its newline) per text, in order, computed on
-    /// up to `threads` threads.
+    /// up to `threads` threads (the library's batch threading).
     fn classify(&self, texts: &[&str], threads: usize) -> Vec<String> {
-        let threads = threads.min(texts.len() / 64).max(1);
-        if threads == 1 {
-            let mut scratch = self.model.scratch();
-            return texts.iter().map(|t| self.line(t, &mut scratch)).collect();
-        }
-        let per_thread = texts.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let handles: Vec<_> = texts
-                .chunks(per_thread)
-                .map(|chunk| {
-                    s.spawn(move || {
-                        let mut scratch = self.model.scratch();
-                        chunk
-                            .iter()
-                            .map(|t| self.line(t, &mut scratch))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("prediction threads do not panic"))
-                .collect()
-        })
+        textnn::batch::map_in_order(
+            texts,
+            threads,
+            || self.model.scratch(),
+            |text, scratch| self.line(text, scratch),
+        )
     }
 
     fn line(&self, text: &str, scratch: &mut textnn::model::Scratch) -> String {
@@ -196,8 +187,19 @@ impl LineClassifier<'_> {
         let stripped;
         let text = match self.label_prefix {
             Some(prefix) => {
-                stripped = split_fasttext_line(text, prefix).1;
-                stripped.as_str()
+                // Labels first, as in fastText files: the rest of the line
+                // is the text for a whitespace-tokenized model, as is.
+                let borrowed = self
+                    .whitespace_tokens
+                    .then(|| text_after_leading_labels(text, prefix))
+                    .flatten();
+                match borrowed {
+                    Some(rest) => rest,
+                    None => {
+                        stripped = split_fasttext_line(text, prefix).1;
+                        stripped.as_str()
+                    }
+                }
             }
             None => text,
         };

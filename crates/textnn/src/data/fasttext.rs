@@ -42,6 +42,31 @@ pub fn split_fasttext_line<'a>(line: &'a str, label_prefix: &str) -> (Vec<&'a st
     (labels, text)
 }
 
+/// The text of a fastText line whose labels all come first, borrowed
+/// instead of rebuilt: the line after its leading label words, when no
+/// later word starts with `label_prefix` (`None` otherwise, and for an
+/// empty prefix: then [`split_fasttext_line`] is needed). Its words are
+/// the words of [`split_fasttext_line`]'s text, apart by the line's own
+/// separators instead of single spaces, so the whitespace tokenizer
+/// ([`crate::text::TokenizerKind::Whitespace`]) gives both the same tokens.
+///
+/// ```
+/// use textnn::data::text_after_leading_labels;
+/// assert_eq!(text_after_leading_labels("__label__a  __label__b good\tday", "__label__"), Some("good\tday"));
+/// assert_eq!(text_after_leading_labels("good __label__a day", "__label__"), None);
+/// ```
+pub fn text_after_leading_labels<'a>(line: &'a str, label_prefix: &str) -> Option<&'a str> {
+    if label_prefix.is_empty() {
+        return None;
+    }
+    let mut rest = line.trim_start_matches(is_separator);
+    while let Some(label) = rest.strip_prefix(label_prefix) {
+        let end = label.find(is_separator).unwrap_or(label.len());
+        rest = label[end..].trim_start_matches(is_separator);
+    }
+    (!rest.contains(label_prefix)).then_some(rest)
+}
+
 /// [`split_fasttext_line`] into buffers the caller owns, so that parsing a
 /// file reuses one label buffer for all its lines.
 fn split_into<'a>(line: &'a str, label_prefix: &str, labels: &mut Vec<&'a str>, text: &mut String) {
@@ -124,6 +149,28 @@ pub(super) fn parse(
 mod tests {
     use super::super::parse_bytes;
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Where the borrowed text is offered, the whitespace tokenizer
+        /// finds in it the tokens of the rebuilt text.
+        #[test]
+        fn borrowed_text_tokenizes_as_the_split_text(
+            line in "((__label__|__lab|x|é|\\.)[a-z]{0,3}|[ \t\u{a0}\u{3000}\u{0}]{1,2}){0,12}",
+        ) {
+            let pipeline = crate::text::TextPipeline::new(crate::text::TextConfig {
+                tokenizer: crate::text::TokenizerKind::Whitespace,
+                lowercase: false,
+                stem: None,
+            });
+            let (_, text) = split_fasttext_line(&line, "__label__");
+            if let Some(borrowed) = text_after_leading_labels(&line, "__label__") {
+                prop_assert_eq!(pipeline.tokenize(borrowed), pipeline.tokenize(&text));
+            } else {
+                prop_assert!(line.contains("__label__"));
+            }
+        }
+    }
     use crate::data::test_support::{check, unlabelled, Expect, Fails, Gives, Skips};
     use crate::data::DataFormat;
 

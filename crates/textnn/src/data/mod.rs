@@ -134,7 +134,7 @@ use std::str::FromStr;
 use crate::{Error, Result};
 
 pub use blocks::{read_blocks, BLOCK_BYTES};
-pub use fasttext::split_fasttext_line;
+pub use fasttext::{split_fasttext_line, text_after_leading_labels};
 
 /// One labelled text.
 #[derive(Clone, Debug, PartialEq, Eq)]

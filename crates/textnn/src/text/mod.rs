@@ -116,6 +116,30 @@ impl TextPipeline {
     /// the Vec).
     pub fn tokenize_into(&self, text: &str, out: &mut Vec<String>) {
         out.clear();
+        self.tokenize_to(text, out);
+    }
+
+    /// The tokens of `text` into `out`, replacing what it held, reusing
+    /// its strings' memory: a loop over many texts allocates only when a
+    /// text has more or longer tokens than any before it.
+    pub fn tokenize_reusing(&self, text: &str, out: &mut Tokens) {
+        out.len = 0;
+        self.tokenize_to(text, out);
+    }
+
+    /// The tokens of `text` as slices of it, when this pipeline only
+    /// splits (the whitespace tokenizer, neither lowercasing nor
+    /// stemming): the same tokens as [`TextPipeline::tokenize`], without
+    /// copying them. `None` when the tokens need changing.
+    pub fn borrowed_tokens<'t>(&self, text: &'t str) -> Option<impl Iterator<Item = &'t str>> {
+        let only_splits = self.config.tokenizer == TokenizerKind::Whitespace
+            && !self.config.lowercase
+            && self.stemmer.is_none();
+        only_splits.then(|| whitespace_tokens(text))
+    }
+
+    /// Each token of `text` into the next slot of `out`.
+    fn tokenize_to(&self, text: &str, out: &mut impl TokenSink) {
         let lowercase = self.config.lowercase;
         match self.config.tokenizer {
             TokenizerKind::Whitespace => {
@@ -123,11 +147,12 @@ impl TextPipeline {
                 // piece equals lowercasing the whole text here because the
                 // separators end the final-sigma context.
                 for piece in whitespace_tokens(text) {
-                    let mut token = piece.to_string();
+                    let token = out.next_slot();
+                    token.push_str(piece);
                     if lowercase {
-                        lowercase_token(&mut token);
+                        lowercase_token(token);
                     }
-                    self.push(token, out);
+                    self.stem(token);
                 }
             }
             TokenizerKind::Unicode if text.is_ascii() => {
@@ -135,34 +160,79 @@ impl TextPipeline {
                 // context, so each token is lowercased in its own buffer
                 // instead of copying the whole text first.
                 for segment in ascii_unicode_tokens(text) {
-                    let mut token = segment.to_string();
+                    let token = out.next_slot();
+                    token.push_str(segment);
                     if lowercase {
                         token.make_ascii_lowercase();
                     }
-                    self.push(token, out);
+                    self.stem(token);
                 }
             }
             TokenizerKind::Unicode => {
                 let normalized = normalize(text, lowercase);
                 for segment in unicode_tokens(&normalized) {
-                    self.push(segment.to_string(), out);
+                    let token = out.next_slot();
+                    token.push_str(segment);
+                    self.stem(token);
                 }
             }
             TokenizerKind::Symbols => {
                 let normalized = normalize(text, lowercase);
                 for segment in symbol_tokens(&normalized) {
-                    self.push(segment.to_string(), out);
+                    let token = out.next_slot();
+                    token.push_str(segment);
+                    self.stem(token);
                 }
             }
         }
     }
 
-    /// Stems `token` if configured, then appends it to `out`.
-    fn push(&self, mut token: String, out: &mut Vec<String>) {
+    /// Stems `token` in place if configured.
+    fn stem(&self, token: &mut String) {
         if let Some(stemmer) = &self.stemmer {
-            stemmer.stem_in_place(&mut token);
+            stemmer.stem_in_place(token);
         }
-        out.push(token);
+    }
+}
+
+/// Token buffers kept across texts ([`TextPipeline::tokenize_reusing`]):
+/// the strings of earlier texts stay allocated for the next.
+#[derive(Clone, Debug, Default)]
+pub struct Tokens {
+    /// Every string allocated so far; the first `len` hold the tokens.
+    strings: Vec<String>,
+    len: usize,
+}
+
+impl Tokens {
+    /// The tokens of the last text.
+    pub fn as_slice(&self) -> &[String] {
+        &self.strings[..self.len]
+    }
+}
+
+/// Where the tokenizer writes: an empty string to fill per token.
+trait TokenSink {
+    /// A cleared string for the next token.
+    fn next_slot(&mut self) -> &mut String;
+}
+
+impl TokenSink for Vec<String> {
+    fn next_slot(&mut self) -> &mut String {
+        self.push(String::new());
+        self.last_mut().expect("a string was just pushed")
+    }
+}
+
+impl TokenSink for Tokens {
+    fn next_slot(&mut self) -> &mut String {
+        if self.len == self.strings.len() {
+            self.strings.push(String::new());
+        }
+        let slot = &mut self.strings[self.len];
+        slot.clear();
+        self.len += 1;
+        slot
     }
 }
 
@@ -391,6 +461,39 @@ mod tests {
             failure_persistence: None,
             ..ProptestConfig::default()
         })]
+
+        /// Borrowed tokens, where offered, are the tokens.
+        #[test]
+        fn borrowed_tokens_are_the_tokens(text in any_text(), config in any_config()) {
+            let pipeline = TextPipeline::new(config.clone());
+            match pipeline.borrowed_tokens(&text) {
+                Some(pieces) => prop_assert_eq!(pieces.collect::<Vec<_>>(), pipeline.tokenize(&text)),
+                None => prop_assert!(
+                    config.tokenizer != TokenizerKind::Whitespace || config.lowercase || config.stem.is_some()
+                ),
+            }
+        }
+
+        /// Reused buffers give each text the tokens a fresh Vec gets,
+        /// whatever longer or shorter texts came before (Symbols included).
+        #[test]
+        fn reusing_buffers_gives_the_same_tokens(
+            texts in prop::collection::vec(any_text(), 1..6),
+            config in any_config(),
+            symbols in any::<bool>(),
+        ) {
+            let config = if symbols {
+                TextConfig { tokenizer: TokenizerKind::Symbols, ..config }
+            } else {
+                config
+            };
+            let pipeline = TextPipeline::new(config);
+            let mut reused = Tokens::default();
+            for text in &texts {
+                pipeline.tokenize_reusing(text, &mut reused);
+                prop_assert_eq!(reused.as_slice(), &pipeline.tokenize(text)[..]);
+            }
+        }
 
         #[test]
         fn never_panics_and_never_yields_empty_tokens(text in any_text(), config in any_config()) {
