@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod confusion;
 mod environment;
 mod interrupt;
 mod output;

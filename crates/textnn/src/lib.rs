@@ -9,6 +9,7 @@
 
 pub mod autotune;
 pub mod config;
+pub mod confusion;
 pub mod data;
 pub mod error;
 pub mod explain;

@@ -17,15 +17,25 @@
 //! `embedding`, `hidden-1`, …, `output`) so that tests and scripts can find
 //! it.
 //!
+//! `textnn test --report DIR` writes the confusion heatmap
+//! (`confusion.svg`) and an `index.html` with the test figures, the
+//! confused pairs and the per-label table; the training report has the
+//! same confusion section when there is a validation file.
+//!
 //! Modules: [`recorder`] (the points and the plots made of them), [`plot`]
-//! (SVG line plots), [`page`] (`index.html` from askama templates).
+//! (SVG line plots), [`heatmap`] (the confusion matrix as SVG), [`page`]
+//! (`index.html` from askama templates).
 
+mod heatmap;
 mod page;
 mod plot;
 mod recorder;
 
 use anyhow::Context;
-use std::path::Path;
+use askama::Template;
+use std::path::{Path, PathBuf};
+use textnn::confusion::Confusion;
+use textnn::metrics::Report;
 
 pub use recorder::Recorder;
 
@@ -53,4 +63,94 @@ pub struct RunInfo<'a> {
     pub preset: &'a str,
     /// The model file, or `None` when training failed.
     pub model: Option<&'a Path>,
+    /// The trained model's confusion on the validation file, if any.
+    pub confusion: Option<ConfusionOn<'a>>,
+}
+
+/// A model's confusion on the examples of a file.
+pub struct ConfusionOn<'a> {
+    /// The file the examples (and their lines) come from.
+    pub file: &'a Path,
+    /// The confusion.
+    pub confusion: &'a Confusion,
+}
+
+impl ConfusionOn<'_> {
+    /// Writes the heatmap into `dir` and returns the page's section.
+    fn write(&self, dir: &Path, source: String) -> anyhow::Result<page::ConfusionView> {
+        let path = dir.join(heatmap::HEATMAP_FILE);
+        let svg = heatmap::render(self.confusion)?;
+        textnn::format::write_atomically(&path, svg.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(page::ConfusionView::new(
+            self.confusion,
+            self.file,
+            source,
+            heatmap::HEATMAP_FILE,
+            heatmap::size(self.confusion.order.len()),
+        ))
+    }
+}
+
+/// Writes the report of `textnn test --report DIR`: the heatmap, then
+/// `index.html` (last), each atomically; returns the path of `index.html`.
+pub fn write_test_report(
+    dir: &Path,
+    model: &Path,
+    report: &Report,
+    confusion: &ConfusionOn,
+) -> anyhow::Result<PathBuf> {
+    prepare_dir(dir)?;
+    let source = format!(
+        "The predictions of {} on {}.",
+        model.display(),
+        confusion.file.display()
+    );
+    let section = confusion.write(dir, source)?;
+    let figure = page::figure;
+    let summary = vec![
+        ("model", model.display().to_string()),
+        ("examples", report.examples.to_string()),
+        ("accuracy", figure(report.accuracy)),
+        ("error rate", figure(report.error_rate)),
+        ("mean loss", figure(report.loss)),
+        ("macro F1", figure(report.macro_f1)),
+        ("weighted F1", figure(report.weighted_f1)),
+        (
+            "unseen labels",
+            if report.unseen_labels.is_empty() {
+                "none".to_string()
+            } else {
+                format!(
+                    "{} in {} examples",
+                    report.unseen_labels.len(),
+                    report.examples_with_unseen_labels
+                )
+            },
+        ),
+    ];
+    let mut labels: Vec<_> = report.labels.iter().collect();
+    labels.sort_by(|a, b| b.support.cmp(&a.support));
+    let page = page::TestPage {
+        input: confusion.file.display().to_string(),
+        summary,
+        confusion: section,
+        labels: labels
+            .into_iter()
+            .map(|l| {
+                [
+                    l.label.clone(),
+                    figure(l.precision),
+                    figure(l.recall),
+                    figure(l.f1),
+                    l.support.to_string(),
+                ]
+            })
+            .collect(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let index = dir.join("index.html");
+    textnn::format::write_atomically(&index, page.render()?.as_bytes())
+        .with_context(|| format!("writing {}", index.display()))?;
+    Ok(index)
 }

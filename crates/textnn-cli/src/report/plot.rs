@@ -310,7 +310,7 @@ impl Plot {
 }
 
 /// plotters' errors borrow the backend; this keeps their message.
-fn plot_error<E: std::fmt::Debug>(error: E) -> anyhow::Error {
+pub(super) fn plot_error<E: std::fmt::Debug>(error: E) -> anyhow::Error {
     anyhow::anyhow!("drawing a plot: {error:?}")
 }
 

@@ -156,7 +156,15 @@ impl Recorder {
             }
         }
         let index = dir.join("index.html");
-        let page = self.page(&plots, info).render()?;
+        let mut page = self.page(&plots, info);
+        if let Some(confusion) = &info.confusion {
+            let source = format!(
+                "The trained model's predictions on the validation file {}.",
+                confusion.file.display()
+            );
+            page.confusion = Some(confusion.write(dir, source)?);
+        }
+        let page = page.render()?;
         textnn::format::write_atomically(&index, page.as_bytes())
             .with_context(|| format!("writing {}", index.display()))?;
         Ok(index)
@@ -371,6 +379,7 @@ impl Recorder {
             no_saturation: (measured_layers && !saturation_plotted).then_some(NO_SATURATION),
             epoch_step: step,
             epochs,
+            confusion: None,
             version: env!("CARGO_PKG_VERSION"),
         }
     }
@@ -592,6 +601,7 @@ mod tests {
             validation: None,
             preset: "default",
             model: None,
+            confusion: None,
         };
         assert!(recorder
             .page(&plots, &info)
