@@ -181,7 +181,7 @@ impl ConfusionBuilder {
             }
         }
         // Stable: ties stay in (gold, predicted) order.
-        pairs.sort_by(|a, b| b.count.cmp(&a.count));
+        pairs.sort_by_key(|p| std::cmp::Reverse(p.count));
         Confusion {
             order: order_labels(&counts),
             labels: self.labels,

@@ -130,7 +130,7 @@ pub fn write_test_report(
         ),
     ];
     let mut labels: Vec<_> = report.labels.iter().collect();
-    labels.sort_by(|a, b| b.support.cmp(&a.support));
+    labels.sort_by_key(|l| std::cmp::Reverse(l.support));
     let page = page::TestPage {
         input: confusion.file.display().to_string(),
         summary,
