@@ -7,9 +7,11 @@
 //! shows why a prediction came out as it did and traces the chain rule.
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod autotune;
 pub mod config;
 pub mod confusion;
+pub mod cv;
 pub mod data;
 pub mod error;
 pub mod explain;
