@@ -36,17 +36,7 @@ use crate::{Classifier, Error, Result};
 
 /// The fold (`0..k`) of each example, by index; see the module docs.
 pub fn stratified_folds(examples: &[Example], k: usize, seed: u64) -> Result<Vec<usize>> {
-    if k < 2 {
-        return Err(Error::InvalidConfig(format!(
-            "cross-validation needs at least 2 folds, got {k}"
-        )));
-    }
-    if examples.len() < k {
-        return Err(Error::InvalidConfig(format!(
-            "{k} folds need at least {k} examples, got {}",
-            examples.len()
-        )));
-    }
+    check_folds(k, examples.len())?;
     let mut by_label: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (index, example) in examples.iter().enumerate() {
         let label = example.labels.first().map_or("", String::as_str);
@@ -63,6 +53,21 @@ pub fn stratified_folds(examples: &[Example], k: usize, seed: u64) -> Result<Vec
         }
     }
     Ok(folds)
+}
+
+/// Refuses fewer than 2 folds, or more folds than `examples`.
+pub fn check_folds(k: usize, examples: usize) -> Result<()> {
+    if k < 2 {
+        return Err(Error::InvalidConfig(format!(
+            "cross-validation needs at least 2 folds, got {k}"
+        )));
+    }
+    if examples < k {
+        return Err(Error::InvalidConfig(format!(
+            "{k} folds need at least {k} examples, got {examples}"
+        )));
+    }
+    Ok(())
 }
 
 /// One example's prediction by the model of the fold that held it out.

@@ -72,6 +72,7 @@ impl FoldArgs {
             }
         }
         let examples = self.read.read(&self.input, true)?.examples;
+        textnn::cv::check_folds(self.folds, examples.len())?;
         // The default preset chooses its epochs per fold, as `train` does.
         let auto = (config.preset == textnn::Preset::Default
             && self.model.epochs.is_none()
