@@ -68,6 +68,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--audit-options", default="", help="extra options for textnn audit, e.g. '--preset fasttext'")
+    parser.add_argument("--baseline-options", default="", help="extra options for the baseline's textnn cv, e.g. '--epochs 25'")
+    parser.add_argument("--skip-audit", action="store_true", help="run the baseline only")
     args = parser.parse_args()
 
     args.work.mkdir(parents=True, exist_ok=True)
@@ -79,13 +81,17 @@ def main() -> None:
 
     audit_command = [args.textnn, "audit", str(noisy), "--json", *common, *args.audit_options.split()]
     started = time.time()
-    found = json.loads(run(audit_command))
+    found = {"mislabelled": []}
+    if not args.skip_audit:
+        audit_text = run(audit_command)
+        (args.work / "audit.json").write_text(audit_text, encoding="utf-8")
+        found = json.loads(audit_text)
     audit_seconds = time.time() - started
     audit_ranked = [s["line"] for s in found["mislabelled"]]
 
     predictions = args.work / "oof_fasttext.jsonl"
     baseline_command = [args.textnn, "cv", str(noisy), "--preset", "fasttext",
-                        "--predictions", str(predictions), *common]
+                        "--predictions", str(predictions), *common, *args.baseline_options.split()]
     started = time.time()
     run(baseline_command)
     baseline_seconds = time.time() - started

@@ -163,3 +163,19 @@ fn training_report_has_the_confusion_on_the_validation_file() {
     roxmltree::Document::parse(&std::fs::read_to_string(report.join("confusion.svg")).unwrap())
         .unwrap();
 }
+
+#[test]
+fn test_report_refuses_a_file_before_testing() {
+    let model = train_fasttext();
+    let file = model.dir.path().join("taken");
+    std::fs::write(&file, "not a folder").unwrap();
+    let output = run([
+        "test",
+        model.path(),
+        data("test.txt").to_str().unwrap(),
+        "--report",
+        file.to_str().unwrap(),
+    ]);
+    common::failure(&output, 1, &["exists and is not a folder"]);
+    assert!(common::stdout(&output).is_empty(), "nothing printed");
+}

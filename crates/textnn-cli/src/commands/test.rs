@@ -33,6 +33,10 @@ pub struct TestArgs {
 }
 
 pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &args.report {
+        // Found out before the model runs.
+        crate::report::prepare_dir(dir)?;
+    }
     let model = Classifier::load(&args.model)?;
     let threshold = args.rank.threshold_for(&model);
     let examples = args.read.read(&args.input, true)?.examples;

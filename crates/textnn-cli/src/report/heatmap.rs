@@ -142,7 +142,8 @@ mod tests {
         let svg = render(&builder.finish()).unwrap();
         // 9 cells and the frame.
         assert_eq!(svg.matches("<rect").count(), 1 + 9 + 1, "{svg}");
-        assert!(svg.contains(">a<") || svg.contains(">a</text>"));
+        // Each name twice: beside its row and above its column.
+        assert_eq!(svg.matches("\na\n</text>").count(), 2, "{svg}");
     }
 
     #[test]

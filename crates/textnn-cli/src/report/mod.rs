@@ -92,7 +92,8 @@ impl ConfusionOn<'_> {
     }
 }
 
-/// Writes the report of `textnn test --report DIR`: the heatmap, then
+/// Writes the report of `textnn test --report DIR` into `dir` (made ready
+/// by [`prepare_dir`]): the heatmap, then
 /// `index.html` (last), each atomically; returns the path of `index.html`.
 pub fn write_test_report(
     dir: &Path,
@@ -100,7 +101,6 @@ pub fn write_test_report(
     report: &Report,
     confusion: &ConfusionOn,
 ) -> anyhow::Result<PathBuf> {
-    prepare_dir(dir)?;
     let source = format!(
         "The predictions of {} on {}.",
         model.display(),
