@@ -7,6 +7,7 @@
 
 mod args;
 mod commands;
+mod confusion;
 mod environment;
 mod interrupt;
 mod output;
@@ -32,6 +33,10 @@ enum Command {
     Autotune(Box<commands::autotune::AutotuneArgs>),
     /// Score a model on labelled text: accuracy, loss, P@k, R@k, per-label F1.
     Test(commands::test::TestArgs),
+    /// Cross-validate: train one model per fold (train's options), print each metric's mean ± sd, write out-of-fold predictions.
+    Cv(Box<commands::cv::CvArgs>),
+    /// Find likely mislabelled examples, duplicates under different labels, labels with too few examples and labels to merge.
+    Audit(Box<commands::audit::AuditArgs>),
     /// Print the top labels of each input line.
     Predict(commands::predict::PredictArgs),
     /// Classify text over HTTP: Rasa's /model/parse, /v1/classify, health, version and metrics.
@@ -47,7 +52,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let command = Cli::command().mut_subcommand("train", |c| c.after_help(args::preset_table()));
+    let command = Cli::command()
+        .mut_subcommand("train", |c| c.after_help(args::preset_table()))
+        .mut_subcommand("cv", |c| c.after_help(args::preset_table()))
+        .mut_subcommand("audit", |c| c.after_help(args::preset_table()));
     let matches = command.get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -63,6 +71,8 @@ fn main() -> ExitCode {
         Command::Train(a) => commands::train::run(*a),
         Command::Autotune(a) => commands::autotune::run(*a),
         Command::Test(a) => commands::test::run(a),
+        Command::Cv(a) => commands::cv::run(*a),
+        Command::Audit(a) => commands::audit::run(*a),
         Command::Predict(a) => commands::predict::run(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::Explain(a) => commands::explain::run(a),

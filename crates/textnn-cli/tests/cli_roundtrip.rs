@@ -303,7 +303,9 @@ fn test_json_has_every_figure() {
     let object = report.as_object().unwrap();
     let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
     keys.sort();
+    // The figures, and the confusion analysis (tests/cli_confusion.rs).
     let mut expected = REPORT_KEYS.to_vec();
+    expected.push("confusion");
     expected.sort();
     assert_eq!(keys, expected);
     assert_eq!(report["examples"], 6);

@@ -7,9 +7,12 @@
 //! shows why a prediction came out as it did and traces the chain rule.
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod autotune;
 pub mod batch;
 pub mod config;
+pub mod confusion;
+pub mod cv;
 pub mod data;
 pub mod error;
 pub mod explain;

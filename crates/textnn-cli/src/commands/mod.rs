@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
+pub mod audit;
 pub mod autotune;
+pub mod cv;
 pub mod demo;
 pub mod explain;
 pub mod gradcheck;

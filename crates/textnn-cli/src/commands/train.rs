@@ -364,7 +364,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.valid {
         args::warn_about(path, &valid_report);
     }
-    let write_report = |model: Option<&std::path::Path>| -> anyhow::Result<()> {
+    let write_report = |model: Option<&std::path::Path>,
+                        confusion: Option<&textnn::confusion::Confusion>|
+     -> anyhow::Result<()> {
         let (Some(dir), Some(recorder)) = (&args.report, &recorder) else {
             return Ok(());
         };
@@ -380,6 +382,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             validation,
             preset: config.preset.name(),
             model,
+            confusion: args
+                .valid
+                .as_deref()
+                .zip(confusion)
+                .map(|(file, confusion)| crate::report::ConfusionOn { file, confusion }),
         };
         let index = recorder
             .write(dir, &info)
@@ -394,7 +401,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
         Err(e) => {
             // The plots of a run that failed (a diverging loss) help to
             // see why; the training error is still the one reported.
-            if let Err(report_error) = write_report(None) {
+            if let Err(report_error) = write_report(None, None) {
                 eprintln!("textnn: warning: {report_error:#}");
             }
             return Err(e.into());
@@ -435,7 +442,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<ExitCode> {
             _ => {}
         }
     }
-    write_report(Some(&args.output))?;
+    let confusion = (valid.as_deref())
+        .filter(|_| args.report.is_some())
+        .map(|v| textnn::confusion::measure(&model, v, crate::confusion::EXAMPLES_PER_PAIR));
+    write_report(Some(&args.output), confusion.as_ref())?;
     Ok(ExitCode::SUCCESS)
 }
 
