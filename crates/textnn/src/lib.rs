@@ -12,6 +12,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod explain;
+pub mod fasttext_model;
 pub mod features;
 pub mod format;
 pub mod in_flight;
