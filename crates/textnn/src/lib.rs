@@ -5,8 +5,11 @@
 //! (model file) → [`model::Classifier::predict`]. [`train`](mod@train) runs the loop;
 //! [`data`] reads labelled files; [`metrics`] scores predictions; [`explain`]
 //! shows why a prediction came out as it did and traces the chain rule.
+//! [`fasttext_model`] reads fastText's `.bin`/`.ftz` classifiers and predicts
+//! as fastText does; [`any_model::AnyModel`] loads either kind.
 #![deny(missing_docs)]
 
+pub mod any_model;
 pub mod autotune;
 pub mod config;
 pub mod data;

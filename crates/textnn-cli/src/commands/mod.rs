@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod autotune;
+pub mod convert;
 pub mod demo;
 pub mod explain;
 pub mod gradcheck;

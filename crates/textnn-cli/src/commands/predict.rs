@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use textnn::any_model::AnyModel;
 use textnn::data::{split_fasttext_line, DataFormat, ReadOptions};
-use textnn::Classifier;
 
 /// Options of `textnn predict`.
 #[derive(Args, Debug)]
@@ -35,7 +35,7 @@ pub struct PredictArgs {
 const BATCH_LINES: usize = 4096;
 
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
-    let model = Classifier::load(&args.model)?;
+    let model = AnyModel::load(&args.model)?;
     let threshold = args.rank.threshold_for(&model);
     let threads = args
         .threads
@@ -153,7 +153,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
 
 /// Turns texts into output lines.
 struct LineClassifier<'m> {
-    model: &'m Classifier,
+    model: &'m AnyModel,
     k: usize,
     threshold: f32,
     json: bool,
@@ -191,7 +191,7 @@ impl LineClassifier<'_> {
         })
     }
 
-    fn line(&self, text: &str, scratch: &mut textnn::model::Scratch) -> String {
+    fn line(&self, text: &str, scratch: &mut textnn::any_model::AnyScratch) -> String {
         let model = self.model;
         let stripped;
         let text = match self.label_prefix {

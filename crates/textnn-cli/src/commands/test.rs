@@ -6,8 +6,8 @@ use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use textnn::any_model::AnyModel;
 use textnn::metrics::Evaluator;
-use textnn::Classifier;
 
 /// Options of `textnn test`.
 #[derive(Args, Debug)]
@@ -26,7 +26,7 @@ pub struct TestArgs {
 }
 
 pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
-    let model = Classifier::load(&args.model)?;
+    let model = AnyModel::load(&args.model)?;
     let threshold = args.rank.threshold_for(&model);
     let examples = args.read.read(&args.input, true)?.examples;
     let mut evaluator = Evaluator::new(model.labels().names().to_vec(), args.rank.k);

@@ -180,6 +180,21 @@ impl FastTextDictionary {
         &self.labels
     }
 
+    /// Whether `token` is a word of the vocabulary.
+    pub fn is_word(&self, token: &[u8]) -> bool {
+        matches!(self.ids.get(token), Some(Id::Word(_)))
+    }
+
+    /// Whether `token` is a label (known, or carrying the label prefix):
+    /// fastText drops it from the text.
+    pub fn is_label(&self, token: &[u8]) -> bool {
+        match self.ids.get(token) {
+            Some(Id::Label) => true,
+            Some(Id::Word(_)) => false,
+            None => token.starts_with(LABEL_PREFIX),
+        }
+    }
+
     /// Whether `quantize -cutoff` pruned the n-gram rows.
     pub fn is_pruned(&self) -> bool {
         self.prune.is_some()
@@ -200,15 +215,22 @@ impl FastTextDictionary {
     /// else: labels in the text are dropped, as fastText drops them.
     pub fn line_ids(&self, text: &str, ids: &mut Vec<u32>, buffers: &mut LineBuffers) {
         ids.clear();
+        self.push_token_ids(tokens(text).chain(std::iter::once(EOS)), ids, buffers);
+    }
+
+    /// Pushes onto `ids` the input rows of `tokens` read as one line
+    /// (fastText's `getLine` on them: no end-of-line token is added, the
+    /// word n-grams do not reach across calls).
+    pub fn push_token_ids<'t>(
+        &self,
+        tokens: impl Iterator<Item = &'t [u8]>,
+        ids: &mut Vec<u32>,
+        buffers: &mut LineBuffers,
+    ) {
         buffers.word_hashes.clear();
-        for token in tokens(text).chain(std::iter::once(EOS)) {
+        for token in tokens {
             let id = self.ids.get(token).copied();
-            let is_label = match id {
-                Some(Id::Label) => true,
-                Some(Id::Word(_)) => false,
-                None => token.starts_with(LABEL_PREFIX),
-            };
-            if !is_label {
+            if !self.is_label(token) {
                 let word = match id {
                     Some(Id::Word(w)) => Some(w),
                     _ => None,

@@ -39,6 +39,7 @@
 
 pub mod args;
 pub mod dictionary;
+pub mod explain;
 pub mod heap;
 pub mod matrix;
 pub mod output;
@@ -218,6 +219,11 @@ impl FastTextModel {
     fn hidden(&self, text: &str, scratch: &mut Scratch) -> bool {
         self.dictionary
             .line_ids(text, &mut scratch.ids, &mut scratch.buffers);
+        self.hidden_of_ids(scratch)
+    }
+
+    /// The hidden vector of the rows `scratch.ids`; false when there are none.
+    fn hidden_of_ids(&self, scratch: &mut Scratch) -> bool {
         let hidden = &mut scratch.hidden;
         hidden.clear();
         hidden.resize(self.args.dim, 0.0);
@@ -316,17 +322,35 @@ impl FastTextModel {
         ids
     }
 
-    /// The tokens fastText sees in `text`: split at its separators, up to
+    /// The tokens fastText reads in `text`: split at its separators, up to
     /// and including the end-of-line token `</s>`.
-    pub fn tokens(&self, text: &str) -> Vec<String> {
+    pub fn tokens(text: &str) -> Vec<&[u8]> {
         let mut tokens = Vec::new();
         for token in dictionary::tokens(text).chain(std::iter::once(dictionary::EOS)) {
-            tokens.push(String::from_utf8_lossy(token).into_owned());
+            tokens.push(token);
             if token == dictionary::EOS {
                 break;
             }
         }
         tokens
+    }
+
+    /// Every label's probability (without fastText's `1e-5`) for the
+    /// input rows `ids`, by label id; `None` when `ids` is empty.
+    pub fn probabilities_of<'s>(&self, ids: &[u32], scratch: &'s mut Scratch) -> Option<&'s [f32]> {
+        scratch.ids.clear();
+        scratch.ids.extend_from_slice(ids);
+        if !self.hidden_of_ids(scratch) {
+            return None;
+        }
+        self.output
+            .probabilities(&scratch.hidden, &mut scratch.output);
+        Some(&scratch.output)
+    }
+
+    /// The dictionary.
+    pub fn dictionary(&self) -> &FastTextDictionary {
+        &self.dictionary
     }
 
     /// Writes the model to `path` atomically in textnn's checksummed
