@@ -12,7 +12,7 @@
 use super::reader::ByteReader;
 use crate::Result;
 use serde::Serialize;
-use std::io::Read;
+use std::io::BufRead;
 
 /// fastText's loss, which decides how the output layer turns into
 /// probabilities.
@@ -88,7 +88,7 @@ const MAX_SETTING: i32 = 1 << 20;
 
 impl FastTextArgs {
     /// Reads and range-checks the settings block.
-    pub fn read<R: Read>(reader: &mut ByteReader<R>) -> Result<Self> {
+    pub fn read<R: BufRead>(reader: &mut ByteReader<R>) -> Result<Self> {
         let dim = reader.i32_in("dim", 1, MAX_SETTING)? as usize;
         let ws = reader.i32_in("ws", 0, i32::MAX)?;
         let epoch = reader.i32_in("epoch", 0, i32::MAX)?;

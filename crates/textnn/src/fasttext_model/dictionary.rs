@@ -28,7 +28,7 @@
 use super::reader::ByteReader;
 use crate::Result;
 use rustc_hash::FxHashMap;
-use std::io::Read;
+use std::io::BufRead;
 
 /// fastText's end-of-line token, a word of every supervised vocabulary.
 pub const EOS: &[u8] = b"</s>";
@@ -99,7 +99,10 @@ pub struct LineBuffers {
 impl FastTextDictionary {
     /// Reads the dictionary block (`Dictionary::save`) for a model whose
     /// settings are `args`.
-    pub fn read<R: Read>(reader: &mut ByteReader<R>, args: &super::FastTextArgs) -> Result<Self> {
+    pub fn read<R: BufRead>(
+        reader: &mut ByteReader<R>,
+        args: &super::FastTextArgs,
+    ) -> Result<Self> {
         let size = reader.i32_in("dictionary size", 0, i32::MAX)?;
         let n_words = reader.i32_in("word count", 0, size)?;
         let n_labels = reader.i32("label count")?;

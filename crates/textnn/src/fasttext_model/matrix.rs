@@ -21,7 +21,7 @@
 
 use super::reader::ByteReader;
 use crate::Result;
-use std::io::Read;
+use std::io::BufRead;
 
 /// Centroids per sub-quantizer (8-bit codes).
 const CENTROIDS: usize = 256;
@@ -50,20 +50,21 @@ impl Rows {
     }
 
     /// `row_i · x`, summed left to right in `f32` as fastText's `dotRow`
-    /// and `mulcode` do, times the row's scale when there is one.
+    /// and `mulcode` do, times the row's scale when there is one; a result
+    /// that overflowed is saturated ([`saturate`]).
     pub fn dot_row(&self, x: &[f32], i: usize) -> f32 {
         let mut d = 0.0f32;
         for (w, v) in self.row(i).iter().zip(x) {
             d += w * v;
         }
-        match &self.scales {
+        saturate(match &self.scales {
             Some(scales) => d * scales[i],
             None => d,
-        }
+        })
     }
 
     /// Reads a dense matrix of `rows × cols`.
-    pub fn read_dense<R: Read>(
+    pub fn read_dense<R: BufRead>(
         reader: &mut ByteReader<R>,
         what: &str,
         rows: usize,
@@ -82,7 +83,7 @@ impl Rows {
     /// Reads a product-quantized matrix of `rows × cols` and decodes it.
     /// With `fold_norms` (the input matrix) each row's norm multiplies its
     /// values; otherwise (the output matrix) norms become [`Rows::scales`].
-    pub fn read_quantized<R: Read>(
+    pub fn read_quantized<R: BufRead>(
         reader: &mut ByteReader<R>,
         what: &str,
         rows: usize,
@@ -142,9 +143,24 @@ impl Rows {
     }
 }
 
+/// `x` itself when finite; `±f32::MAX` for `±∞` and 0 for NaN. Finite
+/// weights can still overflow a sum: fastText stops with "Encountered NaN"
+/// there, textnn saturates so that every probability stays a number in
+/// [0, 1] (plus fastText's `1e-5`). Finite values pass unchanged, so real
+/// models predict bit for bit as in fastText.
+pub fn saturate(x: f32) -> f32 {
+    if x.is_finite() {
+        x
+    } else if x.is_nan() {
+        0.0
+    } else {
+        x.signum() * f32::MAX
+    }
+}
+
 /// Reads a matrix's `i64 rows, i64 cols` and checks them against the shape
 /// the dictionary and settings call for.
-fn read_shape<R: Read>(
+fn read_shape<R: BufRead>(
     reader: &mut ByteReader<R>,
     what: &str,
     rows: usize,
@@ -170,7 +186,7 @@ struct Quantizer {
 }
 
 impl Quantizer {
-    fn read<R: Read>(reader: &mut ByteReader<R>, what: &str) -> Result<Self> {
+    fn read<R: BufRead>(reader: &mut ByteReader<R>, what: &str) -> Result<Self> {
         let dim = reader.i32_in(&format!("{what}: dim"), 1, i32::MAX)? as usize;
         let nsubq = reader.i32_in(&format!("{what}: nsubq"), 1, i32::MAX)? as usize;
         let dsub = reader.i32_in(&format!("{what}: dsub"), 1, MAX_DSUB as i32)? as usize;

@@ -55,7 +55,7 @@ use heap::Scored;
 use matrix::Rows;
 use output::OutputLayer;
 use reader::ByteReader;
-use std::io::Read;
+use std::io::BufRead;
 use std::path::Path;
 
 /// fastText's magic number, the first 4 bytes of a model (little-endian).
@@ -114,7 +114,7 @@ impl FastTextModel {
         Self::read(&mut reader)
     }
 
-    fn read<R: Read>(reader: &mut ByteReader<R>) -> Result<Self> {
+    fn read<R: BufRead>(reader: &mut ByteReader<R>) -> Result<Self> {
         let (args, dictionary) = read_header(reader)?;
         let quantized = reader.bool("the quantized-input flag")?;
         let (rows, dim) = (dictionary.input_rows(), args.dim);
@@ -148,7 +148,7 @@ impl FastTextModel {
         )
     }
 
-    fn assemble<R: Read>(
+    fn assemble<R: BufRead>(
         reader: &ByteReader<R>,
         args: FastTextArgs,
         dictionary: FastTextDictionary,
@@ -163,6 +163,13 @@ impl FastTextModel {
             ))
         })?;
         let counts: Vec<i64> = dictionary.labels().iter().map(|e| e.count).collect();
+        // fastText's tree marks nodes not yet built with a count of 10^15.
+        if args.loss == FastTextLoss::Hs && counts.iter().any(|&c| c >= output::UNBUILT_NODE_COUNT)
+        {
+            return Err(reader.error(
+                "a label count of 10^15 or more, which fastText's hierarchical softmax tree cannot hold (its mark for nodes not yet built)",
+            ));
+        }
         Ok(FastTextModel {
             output: OutputLayer::new(args.loss, output, &counts),
             args,
@@ -238,7 +245,7 @@ impl FastTextModel {
         // fastText: hidden.mul(1.0 / input.size()), the factor rounded to float.
         let scale = (1.0f64 / scratch.ids.len() as f64) as f32;
         for h in hidden.iter_mut() {
-            *h *= scale;
+            *h = matrix::saturate(*h * scale);
         }
         true
     }
@@ -363,20 +370,35 @@ impl FastTextModel {
     /// predicts the same, bit for bit.
     pub fn save(&self, path: &Path) -> Result<()> {
         let header = self.header_bytes();
-        let mut sections = vec![
-            (CONTAINER_TAG, SectionData::Bytes(&header)),
-            (*b"FTIN", SectionData::Floats(&self.input.values)),
-            (*b"FTOU", SectionData::Floats(&self.output.weights().values)),
-        ];
-        if let Some(scales) = &self.output.weights().scales {
-            sections.push((*b"FTOS", SectionData::Floats(scales)));
-        }
+        let sections = self.sections(&header);
         format::write_atomically_by(path, |file| {
             format::write_sections(
                 &mut std::io::BufWriter::with_capacity(1 << 16, file),
                 &sections,
             )
         })
+    }
+
+    /// The bytes [`FastTextModel::save`] writes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = self.header_bytes();
+        let mut bytes = Vec::new();
+        format::write_sections(&mut bytes, &self.sections(&header))
+            .expect("writing to memory cannot fail");
+        bytes
+    }
+
+    /// The container's sections, borrowing the weights.
+    fn sections<'a>(&'a self, header: &'a [u8]) -> Vec<([u8; 4], SectionData<'a>)> {
+        let mut sections = vec![
+            (CONTAINER_TAG, SectionData::Bytes(header)),
+            (*b"FTIN", SectionData::Floats(&self.input.values)),
+            (*b"FTOU", SectionData::Floats(&self.output.weights().values)),
+        ];
+        if let Some(scales) = &self.output.weights().scales {
+            sections.push((*b"FTOS", SectionData::Floats(scales)));
+        }
+        sections
     }
 
     /// The `FTHD` section of [`FastTextModel::save`].
@@ -494,7 +516,9 @@ impl FastTextModel {
 }
 
 /// Reads magic, version, settings and dictionary.
-fn read_header<R: Read>(reader: &mut ByteReader<R>) -> Result<(FastTextArgs, FastTextDictionary)> {
+fn read_header<R: BufRead>(
+    reader: &mut ByteReader<R>,
+) -> Result<(FastTextArgs, FastTextDictionary)> {
     let magic = reader.i32("the magic number")?;
     if magic != MAGIC {
         return Err(reader.error(format!(

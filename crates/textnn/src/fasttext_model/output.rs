@@ -25,6 +25,10 @@ use super::matrix::Rows;
 const SIGMOID_TABLE_SIZE: usize = 512;
 const MAX_SIGMOID: f32 = 8.0;
 
+/// The count fastText's hs tree gives nodes not yet built; label counts
+/// must stay below it.
+pub const UNBUILT_NODE_COUNT: i64 = 1_000_000_000_000_000;
+
 /// fastText's `std_log`: `ln(x + 1e-5)`, the `1e-5` added in double
 /// precision.
 pub fn std_log(x: f32) -> f32 {
@@ -234,13 +238,15 @@ fn sigmoid_table() -> Vec<f32> {
 /// `HierarchicalSoftmaxLoss::buildTree`: labels sorted by decreasing count
 /// are the leaves; the two least frequent of the remaining leaves and
 /// internal nodes merge (on equal counts the internal node is taken first).
+/// Every count must be below [`UNBUILT_NODE_COUNT`] (the reader checks),
+/// so a leaf always wins over a node not yet built.
 fn huffman_tree(counts: &[i64]) -> Vec<Node> {
     let n = counts.len();
     let mut tree = vec![
         Node {
             left: -1,
             right: -1,
-            count: 1_000_000_000_000_000,
+            count: UNBUILT_NODE_COUNT,
         };
         2 * n - 1
     ];
@@ -262,7 +268,7 @@ fn huffman_tree(counts: &[i64]) -> Vec<Node> {
         }
         tree[i].left = mini[0] as i32;
         tree[i].right = mini[1] as i32;
-        tree[i].count = tree[mini[0]].count + tree[mini[1]].count;
+        tree[i].count = tree[mini[0]].count.saturating_add(tree[mini[1]].count);
     }
     tree
 }

@@ -15,7 +15,7 @@
 //! ```
 
 use crate::{Error, Result};
-use std::io::Read;
+use std::io::{BufRead, Read};
 
 /// Reads the fields of a fastText file from `R`, which has `len` bytes in all.
 pub struct ByteReader<R> {
@@ -25,7 +25,7 @@ pub struct ByteReader<R> {
     len: u64,
 }
 
-impl<R: Read> ByteReader<R> {
+impl<R: BufRead> ByteReader<R> {
     /// A reader of `len` bytes from `reader`; `source` names it in errors.
     pub fn new(source: &str, reader: R, len: u64) -> Self {
         ByteReader {
@@ -53,7 +53,7 @@ impl<R: Read> ByteReader<R> {
     pub fn ensure(&self, n: u64, what: &str) -> Result<()> {
         if n > self.remaining() {
             return Err(self.error(format!(
-                "truncated: {what} needs {n} bytes, only {} remain",
+                "truncated: {what}: {n} bytes needed, only {} remain",
                 self.remaining()
             )));
         }
@@ -147,12 +147,18 @@ impl<R: Read> ByteReader<R> {
     /// A NUL-terminated string, without its NUL.
     pub fn c_string(&mut self, what: &str) -> Result<Vec<u8>> {
         let mut out = Vec::new();
-        loop {
-            match self.u8(what)? {
-                0 => return Ok(out),
-                b => out.push(b),
-            }
+        // `take` keeps the search within the bytes the file has left.
+        let remaining = self.remaining();
+        let read = (&mut self.reader).take(remaining).read_until(0, &mut out);
+        let n = read.map_err(|e| self.error(format!("reading {what}: {e}")))?;
+        if out.last() != Some(&0) {
+            return Err(self.error(format!(
+                "truncated: {what} has no terminating NUL before the end of the file"
+            )));
         }
+        self.offset += n as u64;
+        out.pop();
+        Ok(out)
     }
 
     /// `n` little-endian `f32`s, checked finite (checked against the file
