@@ -126,7 +126,7 @@ impl OutputLayer {
         heap.clear();
         if self.loss == FastTextLoss::Hs {
             let root = 2 * self.n_labels - 2;
-            self.dfs(k, threshold, root, 0.0, heap, hidden);
+            self.dfs(k, threshold, root, heap, hidden);
         } else {
             self.compute_output(hidden, output);
             for (i, &p) in output.iter().enumerate() {
@@ -149,44 +149,37 @@ impl OutputLayer {
     }
 
     /// `HierarchicalSoftmaxLoss::dfs`: leaves reached with a score above
-    /// `ln(threshold + 1e-5)` that beat the heap's worst.
-    fn dfs(
-        &self,
-        k: usize,
-        threshold: f32,
-        node: usize,
-        score: f32,
-        heap: &mut Vec<Scored>,
-        hidden: &[f32],
-    ) {
-        if score < std_log(threshold) {
-            return;
-        }
-        if heap.len() == k && score < heap[0].0 {
-            return;
-        }
-        let Node { left, right, .. } = self.tree[node];
-        if left == -1 && right == -1 {
-            heap.push((score, node as i32));
-            push_heap(heap);
-            if heap.len() > k {
-                pop_heap(heap);
-                heap.pop();
+    /// `ln(threshold + 1e-5)` that beat the heap's worst. fastText recurses;
+    /// this walks the same pre-order (left subtree first) with a stack of
+    /// its own, so a deep tree (a hostile file's) cannot overflow the call
+    /// stack.
+    fn dfs(&self, k: usize, threshold: f32, root: usize, heap: &mut Vec<Scored>, hidden: &[f32]) {
+        let floor = std_log(threshold);
+        let mut stack = vec![(root, 0.0f32)];
+        while let Some((node, score)) = stack.pop() {
+            if score < floor {
+                continue;
             }
-            return;
+            if heap.len() == k && score < heap[0].0 {
+                continue;
+            }
+            let Node { left, right, .. } = self.tree[node];
+            if left == -1 && right == -1 {
+                heap.push((score, node as i32));
+                push_heap(heap);
+                if heap.len() > k {
+                    pop_heap(heap);
+                    heap.pop();
+                }
+                continue;
+            }
+            let f = self.node_sigmoid(hidden, node);
+            // `1.0 - f` is computed in double, then passed to std_log as a float.
+            let left_score = score + std_log((1.0f64 - f as f64) as f32);
+            // Right first, so that the left subtree is walked first.
+            stack.push((right as usize, score + std_log(f)));
+            stack.push((left as usize, left_score));
         }
-        let f = self.node_sigmoid(hidden, node);
-        // `1.0 - f` is computed in double, then passed to std_log as a float.
-        let left_score = score + std_log((1.0f64 - f as f64) as f32);
-        self.dfs(k, threshold, left as usize, left_score, heap, hidden);
-        self.dfs(
-            k,
-            threshold,
-            right as usize,
-            score + std_log(f),
-            heap,
-            hidden,
-        );
     }
 
     /// `σ(w_node · h)` of an internal node, as fastText's hs computes it:
