@@ -25,6 +25,9 @@ use std::io::Read;
 use std::path::Path;
 
 /// A textnn or fastText model.
+// One value per loaded model, so the variants' different sizes cost nothing
+// worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum AnyModel {
     /// textnn's own model.

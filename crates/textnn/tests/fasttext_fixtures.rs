@@ -20,8 +20,12 @@ fn fixture_names() -> Vec<String> {
     manifest.as_object().unwrap().keys().cloned().collect()
 }
 
-/// fastText's predictions for one fixture: (text, [(label, probability)]).
-fn expected(name: &str) -> (String, usize, Vec<(String, Vec<(String, f64)>)>) {
+/// Labels with their probabilities, best first.
+type Ranking = Vec<(String, f64)>;
+
+/// fastText's predictions for one fixture: its model file, its `k`, and
+/// per test line (text, ranking).
+fn expected(name: &str) -> (String, usize, Vec<(String, Ranking)>) {
     let value: serde_json::Value = serde_json::from_slice(
         &std::fs::read(fixtures().join(format!("{name}.expected.json"))).unwrap(),
     )

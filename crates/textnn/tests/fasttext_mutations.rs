@@ -145,10 +145,13 @@ fn every_bit_flip_in_the_shape_fields_is_refused() {
     }
 }
 
+/// A change made to a model's bytes.
+type Mutation = Box<dyn Fn(&mut Vec<u8>)>;
+
 #[test]
 fn hostile_settings_are_refused_by_name() {
     let bytes = fixture("softmax_ngrams.bin");
-    let cases: Vec<(&str, Box<dyn Fn(&mut Vec<u8>)>, &str)> = vec![
+    let cases: Vec<(&str, Mutation, &str)> = vec![
         (
             "magic",
             Box::new(|b| set_i32(b, 0, 1)),

@@ -223,7 +223,7 @@ fn sigmoid_table() -> Vec<f32> {
     (0..=SIGMOID_TABLE_SIZE)
         .map(|i| {
             let x = (i * 2 * MAX_SIGMOID as usize) as f32 / SIGMOID_TABLE_SIZE as f32 - MAX_SIGMOID;
-            (1.0 / (1.0 + ((-x) as f32).exp() as f64)) as f32
+            (1.0 / (1.0 + (-x).exp() as f64)) as f32
         })
         .collect()
 }

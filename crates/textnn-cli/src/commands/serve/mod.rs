@@ -353,7 +353,7 @@ mod tests {
         config.network.dim = 4;
         let model = textnn::train(&config, &examples, &mut |_| {}).unwrap();
         Arc::new(AppState::new(
-            model,
+            AnyModel::Textnn(model),
             Settings {
                 model_path: PathBuf::from("unused.textnn"),
                 fallback_threshold: None,
