@@ -38,9 +38,10 @@ FIXTURES = {
     "softmax_words": (dict(loss="softmax", wordNgrams=1, maxn=0), None, False),
     "softmax_ngrams": (dict(loss="softmax", wordNgrams=2, minn=2, maxn=4), None, False),
     "hs_words": (dict(loss="hs", wordNgrams=1, maxn=0), None, False),
-    "hs_ngrams": (dict(loss="hs", wordNgrams=3, minn=3, maxn=5), None, False),
+    # Word n-grams alone, and character n-grams alone.
+    "hs_wordngrams": (dict(loss="hs", wordNgrams=3, maxn=0), None, False),
     "ova_words": (dict(loss="ova", wordNgrams=1, maxn=0), None, False),
-    "ova_ngrams": (dict(loss="ova", wordNgrams=2, minn=2, maxn=3), None, False),
+    "ova_charngrams": (dict(loss="ova", wordNgrams=1, minn=2, maxn=4), None, False),
     "ns_ngrams": (dict(loss="ns", neg=3, wordNgrams=2, minn=2, maxn=3), None, False),
     # dim 5 with sub-vectors of 2: the last sub-quantizer has 1 dimension.
     "softmax_quantized": (

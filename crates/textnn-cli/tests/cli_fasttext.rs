@@ -90,7 +90,7 @@ fn assert_same(name: &str, got: &[Vec<(String, f64)>], want: &[Vec<(String, f64)
 const FIXTURES: [&str; 4] = [
     "softmax_ngrams",
     "hs_words",
-    "ova_ngrams",
+    "ova_charngrams",
     "hs_quantized_pruned",
 ];
 
@@ -209,7 +209,7 @@ fn info_shows_fasttexts_settings() {
 fn test_scores_a_fasttext_model_on_labelled_lines() {
     let dir = tempfile::tempdir().unwrap();
     // The first test texts with fastText's own top label as gold: accuracy 1.
-    let (model, want) = expected("ova_ngrams");
+    let (model, want) = expected("ova_charngrams");
     let texts: Vec<String> = std::fs::read_to_string(fixture("test.txt"))
         .unwrap()
         .lines()

@@ -1821,7 +1821,10 @@ fn issue_17_a_fasttext_ftz_answers_parse_with_fasttexts_top_label() {
     .unwrap();
     let model = fixtures.join("softmax_quantized.ftz");
     let server = Server::start(model.to_str().unwrap(), &[]);
-    let version = server.version();
+    let document = server.get("/openapi.json").json(200);
+    let version_answer = server.get("/version");
+    assert_documented(&document, "get", "/version", &version_answer);
+    let version = version_answer.json(200);
     assert_eq!(version["dim"], 5, "{version}");
     assert_eq!(version["settings"]["quantized"], true, "{version}");
     let mut answered = 0;
@@ -1831,7 +1834,9 @@ fn issue_17_a_fasttext_ftz_answers_parse_with_fasttexts_top_label() {
             continue;
         }
         let body = serde_json::json!({ "text": text }).to_string();
-        let parse = server.post_json("/model/parse", &body).json(200);
+        let answer = server.post_json("/model/parse", &body);
+        assert_documented(&document, "post", "/model/parse", &answer);
+        let parse = answer.json(200);
         let top = line["labels"][0]
             .as_str()
             .unwrap()

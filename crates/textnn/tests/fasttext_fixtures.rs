@@ -109,9 +109,12 @@ fn the_fixtures_cover_every_loss_ngrams_and_quantization() {
         if args.maxn > 0 {
             seen.insert("char n-grams".into());
         }
-        if args.word_ngrams == 1 && args.maxn == 0 {
-            seen.insert("words only".into());
-        }
+        match (args.word_ngrams > 1, args.maxn > 0) {
+            (false, false) => seen.insert("words only".into()),
+            (true, false) => seen.insert("word n-grams only".into()),
+            (false, true) => seen.insert("char n-grams only".into()),
+            (true, true) => seen.insert("word and char n-grams".into()),
+        };
         if model.is_quantized() {
             seen.insert("quantized".into());
         }
@@ -128,7 +131,11 @@ fn the_fixtures_cover_every_loss_ngrams_and_quantization() {
         "ova",
         "word n-grams",
         "char n-grams",
+        "ns",
         "words only",
+        "word n-grams only",
+        "char n-grams only",
+        "word and char n-grams",
         "quantized",
         "quantized output",
         "pruned",

@@ -108,7 +108,11 @@ fn a_byte_after_the_model_is_refused() {
 
 #[test]
 fn bit_flips_anywhere_never_panic() {
-    for name in ["hs_ngrams.bin", "hs_quantized_pruned.ftz", "ova_words.bin"] {
+    for name in [
+        "hs_wordngrams.bin",
+        "hs_quantized_pruned.ftz",
+        "ova_words.bin",
+    ] {
         let bytes = fixture(name);
         for bit in (0..bytes.len() * 8).step_by(211) {
             let mut b = bytes.clone();
@@ -384,7 +388,7 @@ fn hostile_quantizer_fields_are_refused_by_name() {
 
 #[test]
 fn a_textnn_container_holding_a_fasttext_model_checks_its_shapes() {
-    let model = FastTextModel::from_bytes("m", &fixture("ova_ngrams.bin")).unwrap();
+    let model = FastTextModel::from_bytes("m", &fixture("ova_charngrams.bin")).unwrap();
     let bytes = model.to_bytes();
     assert!(FastTextModel::container_from_bytes("c", &bytes).is_ok());
     for len in (0..bytes.len()).step_by(97) {
