@@ -210,7 +210,8 @@ impl Quantizer {
     }
 
     /// Writes `alpha · centroid` of each sub-vector's code into `out`
-    /// (`ProductQuantizer::addcode` into a zero vector).
+    /// (`ProductQuantizer::addcode` into a zero vector), saturated at
+    /// `±f32::MAX` where the product overflows.
     fn decode(&self, code: &[u8], alpha: f32, out: &mut [f32]) {
         for (m, &c) in code.iter().enumerate() {
             let c = c as usize;
@@ -223,8 +224,35 @@ impl Quantizer {
                 ((m * CENTROIDS + c) * self.dsub, self.dsub)
             };
             for (n, &value) in self.centroids[start..start + width].iter().enumerate() {
-                out[m * self.dsub + n] = alpha * value;
+                // A finite norm times a finite centroid can overflow f32.
+                out[m * self.dsub + n] = saturate(alpha * value);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_17_a_quantized_row_whose_norm_overflows_saturates() {
+        // Found by the fasttext_loader fuzz target: a finite norm times a
+        // finite centroid overflowed to infinity, and the model's container
+        // copy was then refused for its non-finite weight.
+        let pq = Quantizer {
+            dim: 2,
+            nsubq: 1,
+            dsub: 2,
+            last_dsub: 2,
+            centroids: (0..2 * CENTROIDS)
+                .map(|i| if i == 0 { 4.0 } else { -0.5 })
+                .collect(),
+        };
+        let mut row = [0.0f32; 2];
+        pq.decode(&[0], f32::MAX, &mut row);
+        assert_eq!(row, [f32::MAX, -0.5 * f32::MAX]);
+        pq.decode(&[0], 2.0, &mut row);
+        assert_eq!(row, [8.0, -1.0]);
     }
 }
