@@ -72,8 +72,8 @@ pub struct RankArgs {
 
 impl RankArgs {
     /// The threshold to use with `model`: the option, else the model's own.
-    pub fn threshold_for(&self, model: &textnn::Classifier) -> f32 {
-        self.threshold.unwrap_or(model.settings().threshold)
+    pub fn threshold_for(&self, model: &textnn::any_model::AnyModel) -> f32 {
+        self.threshold.unwrap_or(model.default_threshold())
     }
 }
 

@@ -45,6 +45,8 @@ enum Command {
     Explain(commands::explain::ExplainArgs),
     /// Describe a model file: format, architecture, sizes, training settings.
     Info(commands::info::InfoArgs),
+    /// Store a fastText .bin or .ftz model in a textnn model file that predicts the same.
+    Convert(commands::convert::ConvertArgs),
     /// Prove backpropagation against finite differences for every activation × loss × depth × combine.
     Gradcheck(commands::gradcheck::GradcheckArgs),
     /// Train on the bundled Home Assistant intents, report test accuracy and classify a few commands.
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::run(a),
         Command::Explain(a) => commands::explain::run(a),
         Command::Info(a) => commands::info::run(a),
+        Command::Convert(a) => commands::convert::run(a),
         Command::Gradcheck(a) => commands::gradcheck::run(a),
         Command::Demo(a) => commands::demo::run(a),
     };

@@ -1808,3 +1808,65 @@ fn issue_18_openapi_document_describes_every_live_answer() {
     }
     server.stop("TERM");
 }
+
+/// A fastText `.ftz` served as it is: `/model/parse` answers each text with
+/// the top label fastText predicted for it (and fastText's probability as
+/// the confidence), `/v1/classify` with its ranking.
+#[test]
+fn issue_17_a_fasttext_ftz_answers_parse_with_fasttexts_top_label() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../textnn/tests/fixtures/fasttext");
+    let expected: Value = serde_json::from_slice(
+        &std::fs::read(fixtures.join("softmax_quantized.expected.json")).unwrap(),
+    )
+    .unwrap();
+    let model = fixtures.join("softmax_quantized.ftz");
+    let server = Server::start(model.to_str().unwrap(), &[]);
+    let document = server.get("/openapi.json").json(200);
+    let version_answer = server.get("/version");
+    assert_documented(&document, "get", "/version", &version_answer);
+    let version = version_answer.json(200);
+    assert_eq!(version["dim"], 5, "{version}");
+    assert_eq!(version["settings"]["quantized"], true, "{version}");
+    let mut answered = 0;
+    for line in expected["lines"].as_array().unwrap() {
+        let text = line["text"].as_str().unwrap();
+        if text.trim().is_empty() {
+            continue;
+        }
+        let body = serde_json::json!({ "text": text }).to_string();
+        let answer = server.post_json("/model/parse", &body);
+        assert_documented(&document, "post", "/model/parse", &answer);
+        let parse = answer.json(200);
+        let top = line["labels"][0]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("__label__");
+        assert_eq!(parse["intent"]["name"], top, "{text:?}: {parse}");
+        let confidence = parse["intent"]["confidence"].as_f64().unwrap();
+        let fasttext = line["probabilities"][0].as_f64().unwrap();
+        assert!(
+            (confidence - fasttext).abs() <= 1e-5,
+            "{text:?}: {confidence} vs {fasttext}"
+        );
+        answered += 1;
+    }
+    assert!(answered >= 50, "{answered} texts");
+    let classify = server
+        .post_json(
+            "/v1/classify",
+            r#"{"texts": ["turn on the lights"], "k": 2}"#,
+        )
+        .json(200);
+    let want = &expected["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["text"] == "turn on the lights")
+        .unwrap()["labels"];
+    assert_eq!(
+        classify["results"][0][0]["label"],
+        want[0].as_str().unwrap().trim_start_matches("__label__"),
+        "{classify}"
+    );
+    server.stop("TERM");
+}

@@ -313,7 +313,8 @@ fn check_header(source: &str, head: &[u8], file_len: u64) -> Result<(usize, u64)
     };
     if head.len() >= 4 && head[..4] == FASTTEXT_MAGIC {
         return Err(bad(
-            "this is a fastText .bin model; textnn cannot read it (train a textnn model with `textnn train`)"
+            "this is a fastText model, not a textnn one: the textnn commands read it as it is \
+             (`textnn::any_model::AnyModel::load` in the library), and `textnn convert` stores it in a textnn file"
                 .into(),
         ));
     }

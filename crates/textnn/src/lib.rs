@@ -5,9 +5,12 @@
 //! (model file) → [`model::Classifier::predict`]. [`train`](mod@train) runs the loop;
 //! [`data`] reads labelled files; [`metrics`] scores predictions; [`explain`]
 //! shows why a prediction came out as it did and traces the chain rule.
+//! [`fasttext_model`] reads fastText's `.bin`/`.ftz` classifiers and predicts
+//! as fastText does; [`any_model::AnyModel`] loads either kind.
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod any_model;
 pub mod autotune;
 pub mod batch;
 pub mod config;
@@ -16,6 +19,7 @@ pub mod cv;
 pub mod data;
 pub mod error;
 pub mod explain;
+pub mod fasttext_model;
 pub mod features;
 pub mod format;
 pub mod in_flight;

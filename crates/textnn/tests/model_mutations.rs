@@ -400,7 +400,7 @@ fn a_fasttext_bin_is_named_as_such() {
     b.extend_from_slice(&[0; 100]);
     let err = load_error(&b);
     assert!(
-        err.contains("this is a fastText .bin model; textnn cannot read it"),
+        err.contains("this is a fastText model, not a textnn one"),
         "{err}"
     );
     // Even a fastText file too short to hold a textnn header.

@@ -7,8 +7,8 @@ use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use textnn::any_model::AnyModel;
 use textnn::explain::{Explanation, MatrixSummary, TokenStatus, Trace};
-use textnn::Classifier;
 
 /// Options of `textnn explain`.
 #[derive(Args, Debug)]
@@ -35,7 +35,20 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
-    let model = Classifier::load(&args.model)?;
+    let model = match AnyModel::load(&args.model)? {
+        AnyModel::Textnn(model) => model,
+        AnyModel::FastText(fasttext) => {
+            anyhow::ensure!(
+                !args.trace,
+                "{}: --trace follows a textnn network's training step; this is a fastText model, \
+                 which textnn predicts with but does not train (leave out --trace to explain its prediction)",
+                args.model.display()
+            );
+            let explanation =
+                textnn::fasttext_model::explain::explain(&fasttext, &args.text, args.k);
+            return write_explanation_or_json(&explanation, args.json);
+        }
+    };
     let mut out = output::stdout();
     if args.trace {
         // The model stores an f32; going through its shortest decimal form
@@ -55,14 +68,22 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         } else {
             write_trace(&mut out, &trace)?;
         }
+        output::finish(out)?;
+        Ok(ExitCode::SUCCESS)
     } else {
         let explanation = textnn::explain::explain(&model, &args.text, args.k);
-        if args.json {
-            serde_json::to_writer_pretty(&mut out, &explanation)?;
-            writeln!(out)?;
-        } else {
-            write_explanation(&mut out, &explanation)?;
-        }
+        write_explanation_or_json(&explanation, args.json)
+    }
+}
+
+/// Prints an explanation as the table, or as JSON.
+fn write_explanation_or_json(explanation: &Explanation, json: bool) -> anyhow::Result<ExitCode> {
+    let mut out = output::stdout();
+    if json {
+        serde_json::to_writer_pretty(&mut out, explanation)?;
+        writeln!(out)?;
+    } else {
+        write_explanation(&mut out, explanation)?;
     }
     output::finish(out)?;
     Ok(ExitCode::SUCCESS)

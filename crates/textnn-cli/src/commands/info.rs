@@ -6,7 +6,8 @@ use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use textnn::Classifier;
+use textnn::any_model::{AnyModel, ModelKind};
+use textnn::fasttext_model::{FastTextLoss, FastTextModel};
 
 /// Options of `textnn info`.
 #[derive(Args, Debug)]
@@ -19,8 +20,11 @@ pub struct InfoArgs {
 }
 
 pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
-    let model = Classifier::load(&args.model)?;
     let bytes = std::fs::metadata(&args.model).map(|m| m.len()).unwrap_or(0);
+    let model = match AnyModel::load(&args.model)? {
+        AnyModel::Textnn(model) => model,
+        AnyModel::FastText(model) => return fasttext_info(&args, &model, bytes),
+    };
     let version = file_format_version(&args.model)?;
     let net = model.network().config();
     let settings = model.settings();
@@ -113,6 +117,113 @@ pub fn run(args: InfoArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
         writeln!(out, "threshold       {}", settings.threshold)?;
+    }
+    output::finish(out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `info` of a fastText model, read from a `.bin`/`.ftz` or from the textnn
+/// container `textnn convert` writes.
+fn fasttext_info(args: &InfoArgs, model: &FastTextModel, bytes: u64) -> anyhow::Result<ExitCode> {
+    let container = ModelKind::of_file(&args.model)? == ModelKind::FastTextContainer;
+    let a = model.args();
+    let format = if container {
+        format!(
+            "fastText model (version {}) in a textnn container (format version {})",
+            textnn::fasttext_model::VERSION,
+            file_format_version(&args.model)?
+        )
+    } else {
+        format!(
+            "fastText model, version {}",
+            textnn::fasttext_model::VERSION
+        )
+    };
+    let quantized = match (model.is_quantized(), model.is_output_quantized()) {
+        (false, _) => "no".to_string(),
+        (true, output) => format!(
+            "yes: product-quantized input{}{}; decoded into dense weights at load",
+            if output { " and output" } else { "" },
+            if model.is_pruned() {
+                ", n-gram rows pruned"
+            } else {
+                ""
+            }
+        ),
+    };
+    let char_ngrams = if a.maxn == 0 {
+        "none".to_string()
+    } else {
+        format!("{}-{}", a.minn, a.maxn)
+    };
+    let buckets = model.input_rows() - model.n_words();
+    let mut out = output::stdout();
+    if args.json {
+        let value = serde_json::json!({
+            "kind": "fasttext",
+            "format": format,
+            "bytes": bytes,
+            "loss": a.loss,
+            "dim": a.dim,
+            "word_ngrams": a.word_ngrams,
+            "minn": a.minn,
+            "maxn": a.maxn,
+            "bucket": a.bucket,
+            "quantized": model.is_quantized(),
+            "output_quantized": model.is_output_quantized(),
+            "pruned": model.is_pruned(),
+            "words": model.n_words(),
+            "labels": model.labels().names(),
+            "input_rows": model.input_rows(),
+            "args": a,
+        });
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "file            {} ({bytes} bytes)",
+            args.model.display()
+        )?;
+        writeln!(out, "format          {format}")?;
+        writeln!(out, "quantized       {quantized}")?;
+        let output_layer = match a.loss {
+            FastTextLoss::Softmax => "softmax",
+            FastTextLoss::Hs => "hierarchical softmax (Huffman tree)",
+            FastTextLoss::Ova => "one sigmoid per label (one-vs-all)",
+            FastTextLoss::Ns => "one sigmoid per label (negative sampling)",
+        };
+        writeln!(
+            out,
+            "architecture    mean of the input rows → {} labels, {output_layer}; loss {}",
+            model.labels().len(),
+            a.loss.name()
+        )?;
+        writeln!(out, "vocabulary      {} words (with </s>)", model.n_words())?;
+        writeln!(out, "labels          {}", model.labels().len())?;
+        writeln!(
+            out,
+            "input rows      {} ({} words + {buckets} {})",
+            model.input_rows(),
+            model.n_words(),
+            if model.is_pruned() {
+                "kept n-gram rows"
+            } else {
+                "buckets"
+            }
+        )?;
+        writeln!(out, "dim             {}", a.dim)?;
+        writeln!(
+            out,
+            "features        word n-grams {}, char n-grams {char_ngrams}, bucket {}",
+            a.word_ngrams, a.bucket
+        )?;
+        writeln!(
+            out,
+            "training        epoch {}, minCount {}, neg {}, ws {}, lrUpdateRate {}, t {}",
+            a.epoch, a.min_count, a.neg, a.ws, a.lr_update_rate, a.t
+        )?;
+        writeln!(out, "threshold       0 (fastText's default)")?;
     }
     output::finish(out)?;
     Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod autotune;
 pub mod cv;
+pub mod convert;
 pub mod demo;
 pub mod explain;
 pub mod gradcheck;

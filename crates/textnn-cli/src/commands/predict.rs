@@ -8,9 +8,9 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use textnn::any_model::AnyModel;
 use textnn::data::{split_fasttext_line, text_after_leading_labels, DataFormat, ReadOptions};
 use textnn::text::TokenizerKind;
-use textnn::Classifier;
 
 /// Options of `textnn predict`.
 #[derive(Args, Debug)]
@@ -39,7 +39,7 @@ pub struct PredictArgs {
 const BATCH_LINES: usize = 4096;
 
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
-    let model = Classifier::load(&args.model)?;
+    let model = AnyModel::load(&args.model)?;
     let threshold = args.rank.threshold_for(&model);
     let threads = args
         .threads
@@ -53,7 +53,9 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
         threshold,
         json: args.json,
         label_prefix: None,
-        whitespace_tokens: model.pipeline().config().tokenizer == TokenizerKind::Whitespace,
+        whitespace_tokens: model
+            .as_classifier()
+            .is_some_and(|c| c.pipeline().config().tokenizer == TokenizerKind::Whitespace),
     };
     let mut out = output::stdout();
 
@@ -159,7 +161,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
 
 /// Turns texts into output lines.
 struct LineClassifier<'m> {
-    model: &'m Classifier,
+    model: &'m AnyModel,
     k: usize,
     threshold: f32,
     json: bool,
@@ -182,7 +184,7 @@ impl LineClassifier<'_> {
         )
     }
 
-    fn line(&self, text: &str, scratch: &mut textnn::model::Scratch) -> String {
+    fn line(&self, text: &str, scratch: &mut textnn::any_model::AnyScratch) -> String {
         let model = self.model;
         let stripped;
         let text = match self.label_prefix {

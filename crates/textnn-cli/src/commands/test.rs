@@ -9,9 +9,9 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use textnn::any_model::AnyModel;
 use textnn::confusion::ConfusionBuilder;
 use textnn::metrics::{Evaluator, Report};
-use textnn::Classifier;
 
 /// Options of `textnn test`.
 #[derive(Args, Debug)]
@@ -37,7 +37,7 @@ pub fn run(args: TestArgs) -> anyhow::Result<ExitCode> {
         // Found out before the model runs.
         crate::report::prepare_dir(dir)?;
     }
-    let model = Classifier::load(&args.model)?;
+    let model = AnyModel::load(&args.model)?;
     let threshold = args.rank.threshold_for(&model);
     let examples = args.read.read(&args.input, true)?.examples;
     let mut evaluator = Evaluator::new(model.labels().names().to_vec(), args.rank.k);

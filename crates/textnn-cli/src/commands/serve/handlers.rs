@@ -22,6 +22,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
+use textnn::any_model::AnyModel;
 
 /// Labels in Rasa's `intent_ranking`, as Rasa's own classifiers report.
 const RASA_RANKING_LENGTH: usize = 10;
@@ -65,29 +66,46 @@ fn model_description(state: &AppState, model: &LoadedModel) -> serde_json::Value
 /// token, as Rasa's is.
 pub(super) async fn version(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
     let model = state.snapshot();
-    let classifier = &model.classifier;
-    let network = classifier.network().config();
-    // The stored training settings hold the network settings as asked for,
-    // before the data fixed the input rows and label count: report the
-    // network's own, as `textnn info` does.
-    let mut settings = serde_json::to_value(classifier.settings()).unwrap_or_default();
-    if let Some(stored) = settings.get_mut("network") {
-        *stored = serde_json::to_value(network).unwrap_or_default();
-    }
-    Json(serde_json::json!({
+    let mut answer = serde_json::json!({
         "version": env!("CARGO_PKG_VERSION"),
         "minimum_compatible_version": env!("CARGO_PKG_VERSION"),
         "format_version": textnn::format::FORMAT_VERSION,
         "oldest_readable_format_version": textnn::format::OLDEST_READABLE_VERSION,
         "model": model_description(&state, &model),
-        "labels": classifier.labels().names(),
-        "n_labels": network.n_labels,
-        "words": classifier.vocabulary().len(),
-        "input_rows": network.input_rows,
-        "dim": network.dim,
-        "hidden": network.hidden,
-        "settings": settings,
-    }))
+        "labels": model.classifier.labels().names(),
+        "n_labels": model.classifier.labels().len(),
+    });
+    let sizes = match &model.classifier {
+        AnyModel::Textnn(classifier) => {
+            let network = classifier.network().config();
+            // The stored training settings hold the network settings as asked for,
+            // before the data fixed the input rows and label count: report the
+            // network's own, as `textnn info` does.
+            let mut settings = serde_json::to_value(classifier.settings()).unwrap_or_default();
+            if let Some(stored) = settings.get_mut("network") {
+                *stored = serde_json::to_value(network).unwrap_or_default();
+            }
+            serde_json::json!({
+                "words": classifier.vocabulary().len(),
+                "input_rows": network.input_rows,
+                "dim": network.dim,
+                "hidden": network.hidden,
+                "settings": settings,
+            })
+        }
+        // A fastText model: its own stored settings, and no hidden layer.
+        AnyModel::FastText(fasttext) => serde_json::json!({
+            "words": fasttext.n_words(),
+            "input_rows": fasttext.input_rows(),
+            "dim": fasttext.args().dim,
+            "hidden": [],
+            "settings": {"fasttext": fasttext.args(), "quantized": fasttext.is_quantized()},
+        }),
+    };
+    if let (Some(answer), serde_json::Value::Object(sizes)) = (answer.as_object_mut(), sizes) {
+        answer.extend(sizes);
+    }
+    Json(answer)
 }
 
 /// `GET /status`: Rasa's status of the model in service (`model_file`,
@@ -387,7 +405,7 @@ pub(super) async fn classify(
     let model = state.snapshot();
     let threshold = request
         .threshold
-        .unwrap_or(model.classifier.settings().threshold);
+        .unwrap_or(model.classifier.default_threshold());
     if !(0.0..=1.0).contains(&threshold) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

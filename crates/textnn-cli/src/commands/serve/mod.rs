@@ -71,7 +71,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use textnn::Classifier;
+use textnn::any_model::AnyModel;
 
 /// Options of `textnn serve`.
 #[derive(Args, Debug)]
@@ -142,7 +142,7 @@ fn parse_secret(value: &str) -> Result<String, String> {
 /// Runs the service until SIGTERM or SIGINT.
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     // Load and verify before binding: a bad model must never get a port.
-    let classifier = Classifier::load(&args.model)?;
+    let classifier = AnyModel::load(&args.model)?;
     let token = match &args.token_file {
         Some(path) => Some(auth::read_token(path)?),
         None => None,
@@ -353,7 +353,7 @@ mod tests {
         config.network.dim = 4;
         let model = textnn::train(&config, &examples, &mut |_| {}).unwrap();
         Arc::new(AppState::new(
-            model,
+            AnyModel::Textnn(model),
             Settings {
                 model_path: PathBuf::from("unused.textnn"),
                 fallback_threshold: None,

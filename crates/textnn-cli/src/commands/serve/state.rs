@@ -5,8 +5,8 @@
 //! answers from that snapshot however long it takes, so a reload never
 //! changes the model under a request. A reload (SIGHUP or
 //! `POST /admin/reload`) reads and fully verifies the file on a blocking
-//! thread first (`Classifier::load` checks magic, version, section lengths,
-//! CRC-32, shapes and finite weights), and only a model that passes replaces
+//! thread first (`AnyModel::load` checks magic, version, section lengths,
+//! CRC-32, shapes and finite weights; a fastText model, its own fields), and only a model that passes replaces
 //! the old one; otherwise the error is logged and counted, and the old model
 //! keeps serving.
 
@@ -15,16 +15,15 @@ use arc_swap::ArcSwap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use textnn::model::Scratch;
-use textnn::Classifier;
+use textnn::any_model::{AnyModel, AnyScratch};
 
 /// A verified model and what belongs to it.
 pub(super) struct LoadedModel {
-    pub(super) classifier: Classifier,
+    pub(super) classifier: AnyModel,
     /// Scratch buffers returned by finished requests, so that a request
     /// usually allocates only its answer. They are sized for this model,
     /// hence kept with it.
-    scratch_pool: Mutex<Vec<Scratch>>,
+    scratch_pool: Mutex<Vec<AnyScratch>>,
     /// 1 for the model loaded at start, one more for each successful reload.
     pub(super) generation: u64,
     /// When the file was loaded.
@@ -32,7 +31,7 @@ pub(super) struct LoadedModel {
 }
 
 impl LoadedModel {
-    pub(super) fn new(classifier: Classifier, generation: u64) -> Self {
+    pub(super) fn new(classifier: AnyModel, generation: u64) -> Self {
         LoadedModel {
             classifier,
             scratch_pool: Mutex::new(Vec::new()),
@@ -42,7 +41,7 @@ impl LoadedModel {
     }
 
     /// Runs `f` with a scratch buffer from the pool (a new one if empty).
-    pub(super) fn with_scratch<R>(&self, f: impl FnOnce(&Classifier, &mut Scratch) -> R) -> R {
+    pub(super) fn with_scratch<R>(&self, f: impl FnOnce(&AnyModel, &mut AnyScratch) -> R) -> R {
         let taken = lock(&self.scratch_pool).pop();
         let mut scratch = taken.unwrap_or_else(|| self.classifier.scratch());
         let result = f(&self.classifier, &mut scratch);
@@ -98,7 +97,7 @@ pub(super) struct Settings {
 
 impl AppState {
     /// The state serving `classifier` as generation 1.
-    pub(super) fn new(classifier: Classifier, settings: Settings) -> Self {
+    pub(super) fn new(classifier: AnyModel, settings: Settings) -> Self {
         let metrics = Metrics::default();
         let model = LoadedModel::new(classifier, 1);
         metrics.model_loaded(model.generation, model.loaded_at);
@@ -173,7 +172,7 @@ impl AppState {
 
     fn reload_blocking(&self) -> anyhow::Result<Arc<LoadedModel>> {
         let _one_at_a_time = lock(&self.reload_lock);
-        let classifier = Classifier::load(&self.model_path)?;
+        let classifier = AnyModel::load(&self.model_path)?;
         let generation = self.model.load().generation + 1;
         let model = Arc::new(LoadedModel::new(classifier, generation));
         self.model.store(Arc::clone(&model));
