@@ -9,8 +9,8 @@
 //! as fastText does; [`any_model::AnyModel`] loads either kind.
 #![deny(missing_docs)]
 
-pub mod audit;
 pub mod any_model;
+pub mod audit;
 pub mod autotune;
 pub mod batch;
 pub mod config;

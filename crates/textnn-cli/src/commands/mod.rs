@@ -2,8 +2,8 @@
 
 pub mod audit;
 pub mod autotune;
-pub mod cv;
 pub mod convert;
+pub mod cv;
 pub mod demo;
 pub mod explain;
 pub mod gradcheck;
