@@ -294,7 +294,7 @@ pub struct TrainConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epochs_chosen: Option<EpochsChosen>,
     /// When set, the representations training chooses among on a
-    /// validation slice ([`crate::train::representation`]) before the
+    /// validation slice ([`crate::train::race`]) before the
     /// epochs are chosen; the model records the choice in
     /// `representation_chosen` and this as `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -546,7 +546,7 @@ pub struct EpochsChosen {
 
 /// A way of turning text into features: the tokens, their case and the
 /// character n-grams. The default preset trains each on a validation slice
-/// and keeps the best ([`crate::train::representation`]); the rest of the
+/// and keeps the best ([`crate::train::race`]); the rest of the
 /// network (the idf-weighted, L2-normalised bag, the softmax) is the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
